@@ -1,0 +1,10 @@
+// Package conda holds the vocabulary every other envseal package speaks:
+// versions ordered as conda's VersionOrder, version specs, match specs,
+// package records as they appear in repodata.json, platforms (subdirs) and
+// channels.
+//
+// It imports only the standard library. Its behaviour follows conda's own
+// (conda/models/version.py, conda/models/match_spec.py): where conda and a
+// tidier rule disagree, conda wins, because users compare our answers with
+// conda's.
+package conda
