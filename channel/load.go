@@ -1,0 +1,336 @@
+package channel
+
+import (
+	"bytes"
+	"compress/bzip2"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// ErrNoRepodata is wrapped by errors for a channel that has repodata for
+// neither the requested platform nor noarch.
+var ErrNoRepodata = errors.New("no repodata")
+
+// ErrNotCached is wrapped by errors for remote repodata that is needed while
+// [Loader.Offline] is set and is not in the cache.
+var ErrNotCached = errors.New("not in the repodata cache")
+
+// Source names one channel to load.
+type Source struct {
+	// URL is an http(s):// or file:// URL or a local directory path of
+	// the channel (the directory holding the subdirs). It may carry
+	// credentials: user:password@ or a /t/<token>/ segment.
+	URL string
+	// Name is the canonical, credential-free channel name stored in
+	// Record.Channel (e.g. "conda-forge"). Empty means the URL without
+	// credentials.
+	Name string
+}
+
+// Loader loads channel repodata. The zero value reads local channels and
+// fetches remote ones without caching. A Loader is safe for concurrent
+// use; its fields must not change while it is in use.
+type Loader struct {
+	// HTTPClient is used for http(s) channels. Nil means a new
+	// http.Client with default settings (never http.DefaultClient).
+	HTTPClient *http.Client
+	// CacheDir holds cached remote repodata: <hash>.json and
+	// <hash>.info.json per subdir URL. Empty disables caching.
+	CacheDir string
+	// Offline forbids network requests: remote repodata comes from the
+	// cache only, and a miss is an error wrapping [ErrNotCached].
+	Offline bool
+	// UserAgent is sent with requests when set.
+	UserAgent string
+	// Now returns the current time; nil means time.Now. Tests set it.
+	Now func() time.Time
+}
+
+func (l *Loader) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+func (l *Loader) client() *http.Client {
+	if l.HTTPClient != nil {
+		return l.HTTPClient
+	}
+	return &http.Client{}
+}
+
+// Load reads platform and noarch of every channel, concurrently, and
+// returns an Index in channel order (platform before noarch within a
+// channel). A platform of "noarch" or "" reads noarch only.
+//
+// A subdir that does not exist (404/403, or a missing local directory) is
+// skipped, but a channel with neither subdir is an error wrapping
+// [ErrNoRepodata]. (conda itself also requires noarch for remote channels;
+// envseal accepts either, as mamba and rattler do.) Errors name the
+// channel and the file or URL, never credentials.
+func (l *Loader) Load(ctx context.Context, channels []Source, platform string) (*Index, error) {
+	subdirs := []string{"noarch"}
+	if platform != "" && platform != "noarch" {
+		subdirs = []string{platform, "noarch"}
+	}
+	type result struct {
+		p   *part
+		err error
+	}
+	results := make([]result, len(channels)*len(subdirs))
+	var wg sync.WaitGroup
+	for ci, ch := range channels {
+		for si, sd := range subdirs {
+			wg.Add(1)
+			go func(k int, ch Source, sd string) {
+				defer wg.Done()
+				p, err := l.loadSubdir(ctx, ch, sd)
+				results[k] = result{p, err}
+			}(ci*len(subdirs)+si, ch, sd)
+		}
+	}
+	wg.Wait()
+	var parts []*part
+	var errs []error
+	for ci, ch := range channels {
+		found := false
+		var chErrs []error
+		for si := range subdirs {
+			r := results[ci*len(subdirs)+si]
+			if r.err != nil {
+				chErrs = append(chErrs, r.err)
+				continue
+			}
+			if r.p != nil {
+				found = true
+				parts = append(parts, r.p)
+			}
+		}
+		if len(chErrs) > 0 {
+			errs = append(errs, chErrs...)
+			continue
+		}
+		if !found {
+			name := ch.Name
+			if loc, err := parseLocation(ch.URL); err == nil && name == "" {
+				name = loc.clean
+			}
+			errs = append(errs, fmt.Errorf("channel %s: %w for %s", name, ErrNoRepodata, strings.Join(subdirs, " or ")))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return newIndex(parts), nil
+}
+
+// loadSubdir loads one subdir; a nil part and nil error mean "not there".
+func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string) (*part, error) {
+	loc, err := parseLocation(ch.URL)
+	if err != nil {
+		return nil, err
+	}
+	name := ch.Name
+	if name == "" {
+		name = loc.clean
+	}
+	sub := loc.child(subdir)
+	var data []byte
+	var source string
+	if sub.remote != nil {
+		data, source, err = l.fetch(ctx, sub)
+	} else {
+		data, source, err = readLocalSubdir(sub.dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("channel %s: %w", name, err)
+	}
+	if data == nil {
+		return nil, nil
+	}
+	return buildPart(data, source, name, subdir, sub.clean)
+}
+
+// buildPart scans a repodata document read from source (a path or clean
+// URL), whose subdir has the clean URL subdirURL.
+func buildPart(data []byte, source, channel, subdir, subdirURL string) (*part, error) {
+	sc, err := scanRepodata(data)
+	if err != nil {
+		return nil, fmt.Errorf("parsing repodata %s: %w", source, err)
+	}
+	base := subdirURL
+	if sc.info.BaseURL != "" {
+		base, err = resolveBaseURL(subdirURL, sc.info.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("parsing repodata %s: %w", source, err)
+		}
+	}
+	if !strings.Contains(base, "://") {
+		// A relative base_url with nothing to resolve it against.
+		base = ""
+	}
+	if sc.info.Subdir != "" {
+		subdir = sc.info.Subdir
+	}
+	return newPart(source, channel, subdir, base, data, sc), nil
+}
+
+// localNames are the repodata file names tried in a local subdir, in order
+// of preference.
+var localNames = [...]string{"repodata.json.zst", "repodata.json", "repodata.json.bz2"}
+
+// readLocalSubdir reads the preferred repodata file of a local subdir; nil
+// data and nil error mean there is none.
+func readLocalSubdir(dir string) ([]byte, string, error) {
+	for _, fn := range localNames {
+		p := filepath.Join(dir, fn)
+		data, err := readRepodataFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		return data, p, err
+	}
+	return nil, "", nil
+}
+
+// readRepodataFile reads a file, decompressing by extension (.zst, .bz2).
+func readRepodataFile(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := decompress(raw, path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return data, nil
+}
+
+// decompress returns raw decompressed according to the name's extension.
+func decompress(raw []byte, name string) ([]byte, error) {
+	switch {
+	case strings.HasSuffix(name, ".zst"):
+		return unzstd(raw)
+	case strings.HasSuffix(name, ".bz2"):
+		data, err := io.ReadAll(io.LimitReader(bzip2.NewReader(bytes.NewReader(raw)), maxDocSize+1))
+		if err != nil {
+			return nil, fmt.Errorf("bzip2: %w", err)
+		}
+		if len(data) > maxDocSize {
+			return nil, fmt.Errorf("bzip2: decompressed data larger than %d bytes", maxDocSize)
+		}
+		return data, nil
+	default:
+		return raw, nil
+	}
+}
+
+func unzstd(raw []byte) ([]byte, error) {
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxDocSize))
+	if err != nil {
+		return nil, fmt.Errorf("zstd: %w", err)
+	}
+	defer dec.Close()
+	var h zstd.Header
+	var dst []byte
+	if h.Decode(raw) == nil && h.HasFCS && h.FrameContentSize < maxDocSize {
+		dst = make([]byte, 0, h.FrameContentSize)
+	}
+	data, err := dec.DecodeAll(raw, dst)
+	if err != nil {
+		return nil, fmt.Errorf("zstd: %w", err)
+	}
+	return data, nil
+}
+
+// FileOptions describes a repodata file loaded on its own.
+type FileOptions struct {
+	// Channel is the canonical channel name for Record.Channel. Empty
+	// means the file:// URL of the directory above the file's directory
+	// (the channel root in the <channel>/<subdir>/repodata.json layout).
+	Channel string
+	// Subdir is used for records that carry none, when the document has
+	// no info.subdir. Empty means the name of the file's directory.
+	Subdir string
+	// BaseURL is where the archives live (Record.URL = BaseURL/fn) when
+	// the document has no info.base_url. Empty means the file:// URL of
+	// the file's directory.
+	BaseURL string
+}
+
+// LoadRepodataFile loads one repodata.json (.zst and .bz2 by extension)
+// into an Index. Errors name the file.
+func LoadRepodataFile(ctx context.Context, path string, opts FileOptions) (*Index, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading repodata %s: %w", path, err)
+	}
+	data, err := readRepodataFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("loading repodata: %w", err)
+	}
+	dir := filepath.Dir(abs)
+	if opts.Channel == "" {
+		opts.Channel = fileURL(filepath.Dir(dir))
+	}
+	if opts.Subdir == "" {
+		opts.Subdir = filepath.Base(dir)
+	}
+	if opts.BaseURL == "" {
+		opts.BaseURL = fileURL(dir)
+	}
+	p, err := buildPart(data, path, opts.Channel, opts.Subdir, strings.TrimSuffix(opts.BaseURL, "/"))
+	if err != nil {
+		return nil, err
+	}
+	return newIndex([]*part{p}), nil
+}
+
+// ParseRepodata indexes an in-memory repodata document. source names it
+// in errors. data is kept (not copied) and must not be modified.
+func ParseRepodata(data []byte, source string, opts FileOptions) (*Index, error) {
+	p, err := buildPart(data, source, opts.Channel, opts.Subdir, strings.TrimSuffix(opts.BaseURL, "/"))
+	if err != nil {
+		return nil, err
+	}
+	return newIndex([]*part{p}), nil
+}
+
+// LoadFlatIndex loads a legacy flat index (a JSON object mapping archive
+// file names to records, as conda's tests/data/index*.json), such as test
+// fixtures for the resolver. channel goes into Record.Channel; when it is a
+// URL, Record.URL is channel/subdir/fn for records with a subdir. Records
+// without "subdir" get subdir.
+func LoadFlatIndex(ctx context.Context, path, channel, subdir string) (*Index, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	data, err := readRepodataFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading flat index: %w", err)
+	}
+	sc, err := scanFlat(data)
+	if err != nil {
+		return nil, fmt.Errorf("parsing flat index %s: %w", path, err)
+	}
+	p := newPart(path, channel, subdir, "", data, sc)
+	if strings.Contains(channel, "://") {
+		p.flatURL = strings.TrimSuffix(channel, "/")
+	}
+	return newIndex([]*part{p}), nil
+}
