@@ -152,9 +152,9 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"environment.yml:2:5: dependencies: an entry must be a spec string or a pip: section, found a list"},
 		},
 		{
-			name: "invalid spec",
-			in:   "dependencies:\n  - python\n  - numpy >=>1\n",
-			want: []string{`environment.yml:3:5: dependencies: invalid spec "numpy >=>1": `},
+			name:  "invalid spec",
+			in:    "dependencies:\n  - python\n  - numpy >=>1\n",
+			want:  []string{`environment.yml:3:5: dependencies: invalid spec "numpy >=>1": `},
 			specs: true,
 		},
 		{
