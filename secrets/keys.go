@@ -1,0 +1,269 @@
+package secrets
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"filippo.io/age"
+	"filippo.io/age/agessh"
+	"golang.org/x/crypto/ssh"
+)
+
+// A Recipient is a public key (or a passphrase) that the data key of a
+// section is wrapped for.
+//
+// Values returned by [ParseRecipient], [NewPassphraseRecipient] and the
+// Recipient method of the identity returned by [GenerateIdentity] implement
+// it. Other implementations are accepted by [New] and [Opened.AddRecipients]
+// only if their String form parses back with [ParseRecipient], because the
+// section stores recipients by their public string.
+type Recipient interface {
+	// Wrap wraps an age file key, as age.Recipient does.
+	Wrap(fileKey []byte) ([]*age.Stanza, error)
+	// String returns the canonical public form stored in the section:
+	// "age1…", "age1pq1…", "ssh-ed25519 AAAA…" or "ssh-rsa AAAA…" (without
+	// comment), or "passphrase".
+	String() string
+}
+
+// An Identity unwraps the data key of a section. Its method set is that of
+// age.Identity, so any age identity (including plugin identities) can be used.
+type Identity interface {
+	// Unwrap returns the file key, or an error wrapping
+	// age.ErrIncorrectIdentity if no stanza is for this identity.
+	Unwrap(stanzas []*age.Stanza) (fileKey []byte, err error)
+}
+
+// passphraseString is the public form of the passphrase recipient.
+const passphraseString = "passphrase"
+
+// DefaultWorkFactor is the scrypt work factor (log2 N) used by
+// [NewPassphraseRecipient] when it is given 0; it is age's default.
+const DefaultWorkFactor = 18
+
+// DefaultMaxWorkFactor is the largest scrypt work factor (log2 N) accepted by
+// an identity from [NewPassphraseIdentity] when it is given 0. Opening such a
+// section costs about 256 MiB of memory and a second of CPU.
+const DefaultMaxWorkFactor = 18
+
+// maxWorkFactor is the largest value age accepts.
+const maxWorkFactor = 30
+
+// maxKeyFileSize bounds the input of ParseIdentities.
+const maxKeyFileSize = 1 << 20
+
+// minRSABits is the smallest accepted ssh-rsa recipient.
+const minRSABits = 2048
+
+// ParseRecipient parses a recipient from its public string: an age X25519 key
+// ("age1…"), an age hybrid post-quantum key ("age1pq1…"), or an SSH
+// "ssh-ed25519" or "ssh-rsa" public key in authorized_keys form (a comment and
+// options are accepted and dropped; String returns the canonical form).
+//
+// The passphrase recipient cannot be parsed from its public form "passphrase";
+// use [NewPassphraseRecipient]. Errors never quote s unless it parsed as a
+// public key, since a secret key pasted by mistake must not be echoed.
+func ParseRecipient(s string) (Recipient, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.HasPrefix(s, "age1pq1"):
+		r, err := age.ParseHybridRecipient(s)
+		if err != nil {
+			return nil, fmt.Errorf("parsing age hybrid recipient: %w", err)
+		}
+		return r, nil
+	case strings.HasPrefix(s, "age1"):
+		r, err := age.ParseX25519Recipient(s)
+		if err != nil {
+			return nil, fmt.Errorf("parsing age recipient: %w", err)
+		}
+		return r, nil
+	case strings.HasPrefix(strings.ToUpper(s), "AGE-SECRET-KEY-"):
+		return nil, errors.New("parsing recipient: this is an age secret key, not a public key")
+	case s == passphraseString:
+		return nil, errors.New("parsing recipient: the passphrase recipient needs the passphrase (use NewPassphraseRecipient)")
+	case strings.Contains(s, "ssh-"):
+		return parseSSHRecipient(s)
+	default:
+		return nil, errors.New("parsing recipient: unrecognized recipient (want age1…, ssh-ed25519 or ssh-rsa public key)")
+	}
+}
+
+// sshRecipient gives an agessh recipient its canonical public string.
+type sshRecipient struct {
+	age.Recipient
+	public string
+}
+
+func (r *sshRecipient) String() string { return r.public }
+
+func parseSSHRecipient(s string) (Recipient, error) {
+	pk, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("parsing SSH recipient: %w", err)
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return nil, errors.New("parsing SSH recipient: more than one key")
+	}
+	public := pk.Type() + " " + base64.StdEncoding.EncodeToString(pk.Marshal())
+	var r age.Recipient
+	switch pk.Type() {
+	case ssh.KeyAlgoED25519:
+		r, err = agessh.NewEd25519Recipient(pk)
+	case ssh.KeyAlgoRSA:
+		if cpk, ok := pk.(ssh.CryptoPublicKey); ok {
+			if rk, ok := cpk.CryptoPublicKey().(*rsa.PublicKey); ok && rk.N.BitLen() < minRSABits {
+				return nil, fmt.Errorf("parsing SSH recipient %s: RSA key has %d bits, want at least %d", displayRecipient(public), rk.N.BitLen(), minRSABits)
+			}
+		}
+		r, err = agessh.NewRSARecipient(pk)
+	default:
+		return nil, fmt.Errorf("parsing SSH recipient: unsupported key type %q (want ssh-ed25519 or ssh-rsa)", pk.Type())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parsing SSH recipient %s: %w", displayRecipient(public), err)
+	}
+	return &sshRecipient{Recipient: r, public: public}, nil
+}
+
+// canonicalRecipient reports whether s is the canonical public string of a
+// recipient this package can store.
+func canonicalRecipient(s string) error {
+	if s == passphraseString {
+		return nil
+	}
+	r, err := ParseRecipient(s)
+	if err != nil {
+		return err
+	}
+	if r.String() != s {
+		return fmt.Errorf("recipient %s is not in canonical form", displayRecipient(r.String()))
+	}
+	return nil
+}
+
+// ParseIdentities reads identities from r: either an age identity file (one
+// "AGE-SECRET-KEY-1…" or "AGE-SECRET-KEY-PQ-1…" per line, blank lines and
+// lines starting with "#" ignored) or one unencrypted SSH private key in PEM
+// form (ed25519 or RSA). At most 1 MiB is read.
+//
+// Passphrase-protected SSH keys are refused: this package does not prompt.
+// Errors never contain key material. The input buffer is cleared before
+// returning (best effort).
+func ParseIdentities(r io.Reader) ([]Identity, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxKeyFileSize+1))
+	defer clear(data)
+	if err != nil {
+		return nil, fmt.Errorf("reading identities: %w", err)
+	}
+	if len(data) > maxKeyFileSize {
+		return nil, fmt.Errorf("reading identities: file is larger than %d bytes", maxKeyFileSize)
+	}
+	trimmed := bytes.TrimSpace(data)
+	if bytes.HasPrefix(trimmed, []byte("-----BEGIN")) {
+		id, err := agessh.ParseIdentity(trimmed)
+		if err != nil {
+			var missing *ssh.PassphraseMissingError
+			if errors.As(err, &missing) {
+				return nil, errors.New("parsing SSH identity: the key is passphrase-protected, which is not supported; use an age identity or an unencrypted key")
+			}
+			return nil, fmt.Errorf("parsing SSH identity: %w", err)
+		}
+		return []Identity{id}, nil
+	}
+	ids, err := age.ParseIdentities(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("parsing age identities: %w", err)
+	}
+	out := make([]Identity, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out, nil
+}
+
+// GenerateIdentity returns a new random age X25519 identity. Its String method
+// returns the secret key ("AGE-SECRET-KEY-1…", to be kept in a key file) and
+// its Recipient method the public key to give to [New] or
+// [Opened.AddRecipients].
+func GenerateIdentity() (*age.X25519Identity, error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, fmt.Errorf("generating identity: %w", err)
+	}
+	return id, nil
+}
+
+// passphraseRecipient is age's scrypt recipient with the public string
+// "passphrase". It forwards WrapWithLabels so that age keeps refusing to mix
+// it with other recipients.
+type passphraseRecipient struct {
+	r *age.ScryptRecipient
+}
+
+func (p *passphraseRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) { return p.r.Wrap(fileKey) }
+
+func (p *passphraseRecipient) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
+	return p.r.WrapWithLabels(fileKey)
+}
+
+func (p *passphraseRecipient) String() string { return passphraseString }
+
+// NewPassphraseRecipient returns a recipient that wraps the data key with a
+// passphrase (age's scrypt recipient) at the given work factor (log2 of the
+// scrypt N parameter; 0 means [DefaultWorkFactor]). A section sealed for a
+// passphrase can have no other recipient. Identities refuse work factors
+// above their maximum, [DefaultMaxWorkFactor] by default, so a larger value
+// needs a matching [NewPassphraseIdentity] on the reading side.
+func NewPassphraseRecipient(passphrase string, workFactor int) (Recipient, error) {
+	if workFactor == 0 {
+		workFactor = DefaultWorkFactor
+	}
+	if workFactor < 1 || workFactor > maxWorkFactor {
+		return nil, fmt.Errorf("scrypt work factor %d out of range [1, %d]", workFactor, maxWorkFactor)
+	}
+	r, err := age.NewScryptRecipient(passphrase)
+	if err != nil {
+		return nil, fmt.Errorf("creating passphrase recipient: %w", err)
+	}
+	r.SetWorkFactor(workFactor)
+	return &passphraseRecipient{r: r}, nil
+}
+
+// passphraseIdentity is age's scrypt identity with a bounded work factor. It
+// keeps the passphrase so that an opened section can be re-keyed for it.
+type passphraseIdentity struct {
+	id         *age.ScryptIdentity
+	passphrase string
+}
+
+func (p *passphraseIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	return p.id.Unwrap(stanzas)
+}
+
+// NewPassphraseIdentity returns an identity that opens sections sealed with
+// [NewPassphraseRecipient]. It refuses files whose scrypt work factor is above
+// maxWorkFactor (0 means [DefaultMaxWorkFactor]); such a file fails with an
+// [IntegrityError] instead of consuming unbounded CPU and memory.
+//
+// A section opened with this identity remembers the passphrase so that
+// [Opened.Rotate] can wrap the new data key for it.
+func NewPassphraseIdentity(passphrase string, maxFactor int) (Identity, error) {
+	if maxFactor == 0 {
+		maxFactor = DefaultMaxWorkFactor
+	}
+	if maxFactor < 1 || maxFactor > maxWorkFactor {
+		return nil, fmt.Errorf("scrypt maximum work factor %d out of range [1, %d]", maxFactor, maxWorkFactor)
+	}
+	id, err := age.NewScryptIdentity(passphrase)
+	if err != nil {
+		return nil, fmt.Errorf("creating passphrase identity: %w", err)
+	}
+	id.SetMaxWorkFactor(maxFactor)
+	return &passphraseIdentity{id: id, passphrase: passphrase}, nil
+}

@@ -1,0 +1,457 @@
+package secrets
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"filippo.io/age/armor"
+	"golang.org/x/crypto/chacha20poly1305"
+	"gopkg.in/yaml.v3"
+)
+
+// Version is the section format version written by this package.
+const Version = 1
+
+// Limits that keep a hostile section from costing unbounded work.
+const (
+	maxSectionSize = 16 << 20 // ParseSection input
+	maxRecipients  = 1024
+	maxEntries     = 10000
+	maxDataKeySize = 1 << 20 // armored data_key
+	maxNameLen     = 256
+	maxEnvNameLen  = 1024
+	// MaxValueSize is the largest secret value, in bytes, that [Opened.Set]
+	// accepts.
+	MaxValueSize = 1 << 20
+	macSize      = 32
+	nonceSize    = chacha20poly1305.NonceSizeX
+	tagSize      = chacha20poly1305.Overhead
+)
+
+// Section is the sealed `secrets:` section of a lockfile: a plain, YAML-able
+// value. It holds no secrets in clear and no key material, so it can be
+// copied, compared and stored freely; [Section.Open] turns it into an
+// [Opened] and [Opened.Seal] turns that back into a Section.
+//
+// The field order is the canonical order. Decoding a Section with yaml.v3 (on
+// its own with [ParseSection], or as a field of a larger document) is strict:
+// see [Section.UnmarshalYAML].
+type Section struct {
+	// Version is the format version, [Version].
+	Version int `yaml:"version"`
+	// Recipients are the canonical public strings of the recipients, sorted
+	// and unique (see [Recipient]).
+	Recipients []string `yaml:"recipients"`
+	// DataKey is the data key wrapped for all recipients, as one armored age
+	// file ending in a newline.
+	DataKey string `yaml:"data_key"`
+	// Entries are the sealed secrets, sorted by name, names unique.
+	Entries []Entry `yaml:"entries"`
+	// MAC is the base64 HMAC-SHA256 over the section (see the package doc).
+	MAC string `yaml:"mac"`
+}
+
+// Entry is one sealed secret. Nonce and Value are standard base64 with
+// padding.
+type Entry struct {
+	// Name is the secret's name in clear: an environment variable name,
+	// [A-Za-z_][A-Za-z0-9_]*, at most 256 bytes.
+	Name string `yaml:"name"`
+	// Nonce is the 24-byte XChaCha20-Poly1305 nonce.
+	Nonce string `yaml:"nonce"`
+	// Value is the ciphertext with its 16-byte tag.
+	Value string `yaml:"value"`
+}
+
+// decoded is the binary content of a Section that passed check.
+type decoded struct {
+	entries []decodedEntry
+	mac     []byte
+}
+
+type decodedEntry struct {
+	name      string
+	nonce, ct []byte
+}
+
+// ParseSection parses the canonical YAML text of a section, as written by
+// [Section.Marshal], strictly: unknown or missing fields, duplicate keys, a
+// value of the wrong YAML type, anchors and aliases, a second document, bad
+// base64, wrong nonce or MAC lengths, unsorted or duplicate names or
+// recipients, and an armored data key that is not canonical (including
+// trailing garbage) are errors. An unknown version is a [*VersionError].
+// On error the returned Section is nil.
+func ParseSection(data []byte) (*Section, error) {
+	if len(data) > maxSectionSize {
+		return nil, fmt.Errorf("parsing secrets section: larger than %d bytes", maxSectionSize)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("parsing secrets section: empty input")
+		}
+		return nil, fmt.Errorf("parsing secrets section: %w", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, fmt.Errorf("parsing secrets section: after the section: %w", err)
+		}
+		return nil, errors.New("parsing secrets section: more than one YAML document")
+	}
+	s := new(Section)
+	if err := s.UnmarshalYAML(&doc); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Marshal returns the canonical YAML text of s (two-space indentation, fields
+// in order, data_key as a literal block). It fails if s is not well formed,
+// so that an invalid section is never written. Equal sections marshal to
+// equal bytes.
+func (s *Section) Marshal() ([]byte, error) {
+	if _, err := s.check(); err != nil {
+		return nil, fmt.Errorf("encoding secrets section: %w", err)
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("encoding secrets section: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("encoding secrets section: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler with the strict rules of
+// [ParseSection], so that a Section embedded in a lockfile is checked when the
+// lockfile is decoded. On error s is left unchanged.
+func (s *Section) UnmarshalYAML(node *yaml.Node) error {
+	var out Section
+	if err := out.fromNode(node); err != nil {
+		return fmt.Errorf("parsing secrets section: %w", err)
+	}
+	if _, err := out.check(); err != nil {
+		return fmt.Errorf("parsing secrets section: %w", err)
+	}
+	*s = out
+	return nil
+}
+
+// fromNode fills s from a YAML node, enforcing the schema but not the content
+// rules of check.
+func (s *Section) fromNode(node *yaml.Node) error {
+	if node.Kind == yaml.DocumentNode {
+		if len(node.Content) != 1 {
+			return errors.New("expected one YAML document")
+		}
+		node = node.Content[0]
+	}
+	fields, err := mapping(node, "section", "version", "recipients", "data_key", "entries", "mac")
+	if err != nil {
+		// An unknown version may come with unknown fields: report the
+		// version.
+		if v, ok := fields["version"]; ok {
+			if n, verr := intScalar(v, "version"); verr == nil && n != Version {
+				return &VersionError{Version: n}
+			}
+		}
+		return err
+	}
+	if s.Version, err = intScalar(fields["version"], "version"); err != nil {
+		return err
+	}
+	if s.Version != Version {
+		return &VersionError{Version: s.Version}
+	}
+	rnode := fields["recipients"]
+	if err := plain(rnode, "recipients"); err != nil {
+		return err
+	}
+	if rnode.Kind != yaml.SequenceNode {
+		return fmt.Errorf("line %d: recipients: want a list", rnode.Line)
+	}
+	if len(rnode.Content) > maxRecipients {
+		return fmt.Errorf("recipients: more than %d", maxRecipients)
+	}
+	for _, n := range rnode.Content {
+		r, err := strScalar(n, "recipient")
+		if err != nil {
+			return err
+		}
+		s.Recipients = append(s.Recipients, r)
+	}
+	if s.DataKey, err = strScalar(fields["data_key"], "data_key"); err != nil {
+		return err
+	}
+	enode := fields["entries"]
+	if err := plain(enode, "entries"); err != nil {
+		return err
+	}
+	if enode.Kind != yaml.SequenceNode {
+		return fmt.Errorf("line %d: entries: want a list", enode.Line)
+	}
+	if len(enode.Content) > maxEntries {
+		return fmt.Errorf("entries: more than %d", maxEntries)
+	}
+	for _, n := range enode.Content {
+		ef, err := mapping(n, "entry", "name", "nonce", "value")
+		if err != nil {
+			return err
+		}
+		var e Entry
+		if e.Name, err = strScalar(ef["name"], "entry name"); err != nil {
+			return err
+		}
+		if e.Nonce, err = strScalar(ef["nonce"], "entry nonce"); err != nil {
+			return err
+		}
+		if e.Value, err = strScalar(ef["value"], "entry value"); err != nil {
+			return err
+		}
+		s.Entries = append(s.Entries, e)
+	}
+	if s.MAC, err = strScalar(fields["mac"], "mac"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// plain rejects anchors, aliases and explicit tags on a node.
+func plain(n *yaml.Node, what string) error {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return fmt.Errorf("line %d: %s: anchors and aliases are not allowed", n.Line, what)
+	}
+	return nil
+}
+
+// mapping checks that n is a mapping with exactly the given keys, each once,
+// and returns the values by key. On a schema error it still returns what it
+// found, so that the caller can look at the version.
+func mapping(n *yaml.Node, what string, keys ...string) (map[string]*yaml.Node, error) {
+	if err := plain(n, what); err != nil {
+		return nil, err
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: %s: want a mapping", n.Line, what)
+	}
+	fields := make(map[string]*yaml.Node, len(keys))
+	var errs []error
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key, err := strScalar(k, what+" key")
+		if err != nil {
+			return fields, err
+		}
+		known := false
+		for _, want := range keys {
+			known = known || key == want
+		}
+		if !known {
+			errs = append(errs, fmt.Errorf("line %d: %s: unknown field %q", k.Line, what, key))
+			continue
+		}
+		if _, dup := fields[key]; dup {
+			return fields, fmt.Errorf("line %d: %s: duplicate field %q", k.Line, what, key)
+		}
+		fields[key] = v
+	}
+	for _, want := range keys {
+		if _, ok := fields[want]; !ok {
+			errs = append(errs, fmt.Errorf("line %d: %s: missing field %q", n.Line, what, want))
+		}
+	}
+	return fields, errors.Join(errs...)
+}
+
+func strScalar(n *yaml.Node, what string) (string, error) {
+	if err := plain(n, what); err != nil {
+		return "", err
+	}
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		return "", fmt.Errorf("line %d: %s: want a string", n.Line, what)
+	}
+	return n.Value, nil
+}
+
+func intScalar(n *yaml.Node, what string) (int, error) {
+	if err := plain(n, what); err != nil {
+		return 0, err
+	}
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		return 0, fmt.Errorf("line %d: %s: want an integer", n.Line, what)
+	}
+	var v int
+	if err := n.Decode(&v); err != nil {
+		return 0, fmt.Errorf("line %d: %s: %w", n.Line, what, err)
+	}
+	// Only the canonical decimal form: no 0x, 0o, +, leading zeros or _.
+	if fmt.Sprint(v) != n.Value {
+		return 0, fmt.Errorf("line %d: %s: want a decimal integer", n.Line, what)
+	}
+	return v, nil
+}
+
+// check validates the content of s and returns its binary fields.
+func (s *Section) check() (*decoded, error) {
+	if s.Version != Version {
+		return nil, &VersionError{Version: s.Version}
+	}
+	if len(s.Recipients) == 0 {
+		return nil, errors.New("no recipients")
+	}
+	if len(s.Recipients) > maxRecipients {
+		return nil, fmt.Errorf("more than %d recipients", maxRecipients)
+	}
+	for i, r := range s.Recipients {
+		if err := canonicalRecipient(r); err != nil {
+			return nil, fmt.Errorf("recipient %d: %w", i+1, err)
+		}
+		if i > 0 && s.Recipients[i-1] >= r {
+			return nil, fmt.Errorf("recipient %d: recipients are not sorted and unique", i+1)
+		}
+	}
+	if len(s.Recipients) > 1 && containsString(s.Recipients, passphraseString) {
+		return nil, errors.New("a passphrase recipient must be the only recipient")
+	}
+	if err := checkArmor(s.DataKey); err != nil {
+		return nil, fmt.Errorf("data_key: %w", err)
+	}
+	if len(s.Entries) > maxEntries {
+		return nil, fmt.Errorf("more than %d entries", maxEntries)
+	}
+	d := &decoded{entries: make([]decodedEntry, len(s.Entries))}
+	for i, e := range s.Entries {
+		if err := checkName(e.Name); err != nil {
+			return nil, fmt.Errorf("entry %d: %w", i+1, err)
+		}
+		if i > 0 && s.Entries[i-1].Name >= e.Name {
+			return nil, fmt.Errorf("entry %q: entries are not sorted by name or a name is repeated", e.Name)
+		}
+		nonce, err := decodeB64(e.Nonce)
+		if err != nil {
+			return nil, fmt.Errorf("entry %q: nonce: %w", e.Name, err)
+		}
+		if len(nonce) != nonceSize {
+			return nil, fmt.Errorf("entry %q: nonce is %d bytes, want %d", e.Name, len(nonce), nonceSize)
+		}
+		ct, err := decodeB64(e.Value)
+		if err != nil {
+			return nil, fmt.Errorf("entry %q: value: %w", e.Name, err)
+		}
+		if len(ct) < tagSize || len(ct) > MaxValueSize+tagSize {
+			return nil, fmt.Errorf("entry %q: value is %d bytes, want %d to %d", e.Name, len(ct), tagSize, MaxValueSize+tagSize)
+		}
+		d.entries[i] = decodedEntry{name: e.Name, nonce: nonce, ct: ct}
+	}
+	mac, err := decodeB64(s.MAC)
+	if err != nil {
+		return nil, fmt.Errorf("mac: %w", err)
+	}
+	if len(mac) != macSize {
+		return nil, fmt.Errorf("mac is %d bytes, want %d", len(mac), macSize)
+	}
+	d.mac = mac
+	return d, nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkName validates a secret name: an environment variable name.
+func checkName(name string) error {
+	if name == "" {
+		return errors.New("empty secret name")
+	}
+	if len(name) > maxNameLen {
+		return fmt.Errorf("secret name longer than %d bytes", maxNameLen)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9'
+		if !ok {
+			return fmt.Errorf("secret name %q is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)", name)
+		}
+	}
+	return nil
+}
+
+// checkEnvName validates an environment name: any UTF-8 text up to a limit.
+func checkEnvName(env string) error {
+	if len(env) > maxEnvNameLen {
+		return fmt.Errorf("environment name longer than %d bytes", maxEnvNameLen)
+	}
+	if !utf8.ValidString(env) {
+		return errors.New("environment name is not valid UTF-8")
+	}
+	return nil
+}
+
+// decodeB64 decodes canonical standard base64 with padding. Unlike
+// base64.StdEncoding.Strict alone, it also rejects CR and LF.
+func decodeB64(s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, errors.New("invalid base64: contains a newline")
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid base64: %w", err)
+	}
+	return b, nil
+}
+
+// checkArmor checks that s is an age file in canonical armor: what
+// armor.NewWriter would write for its content, with nothing before or after.
+func checkArmor(s string) error {
+	if len(s) > maxDataKeySize {
+		return fmt.Errorf("larger than %d bytes", maxDataKeySize)
+	}
+	if !strings.HasPrefix(s, armor.Header+"\n") {
+		return errors.New("not an armored age file")
+	}
+	raw, err := io.ReadAll(armor.NewReader(strings.NewReader(s)))
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(raw, []byte("age-encryption.org/v1\n")) {
+		return errors.New("not an age v1 file")
+	}
+	var again bytes.Buffer
+	w := armor.NewWriter(&again)
+	if _, err := w.Write(raw); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if again.String() != s {
+		return errors.New("armor is not canonical (extra whitespace, line breaks or trailing data)")
+	}
+	return nil
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
