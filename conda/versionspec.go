@@ -262,9 +262,15 @@ func (p *specParser) leaf(t string) (*specNode, error) {
 		if !strings.HasSuffix(s, ".*") {
 			s = s[:len(s)-1] + ".*"
 		}
-		v, err := p.version(strings.TrimRight(strings.TrimRight(s, "*"), "."))
+		vo := strings.TrimRight(strings.TrimRight(s, "*"), ".")
+		v, err := p.version(vo)
 		if err != nil {
 			return nil, err
+		}
+		if strings.IndexByte(vo, '*') >= 0 {
+			// "1**": conda prints "1*.*", which would parse back as a glob;
+			// "=1*" is the same prefix match and parses back to itself.
+			s = "=" + vo
 		}
 		return &specNode{kind: specStartsWith, text: s, ver: v}, nil
 	}
