@@ -1,0 +1,382 @@
+package resolver
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/envseal/envseal/conda"
+)
+
+// matcher is what the solver needs of a match spec. The production
+// implementation wraps [conda.MatchSpec]; tests may plug in another one
+// through [dialect] so that the SAT core can be exercised on its own.
+type matcher interface {
+	pkgName() string
+	match(r *conda.Record) bool
+	String() string
+}
+
+// dialect bundles the two pieces of conda semantics the solver depends on:
+// parsing dependency strings and ordering versions.
+type dialect struct {
+	parse   func(s string) (matcher, error)
+	compare func(a, b conda.Version) int
+}
+
+// condaMatcher adapts conda.MatchSpec to matcher.
+type condaMatcher struct{ m conda.MatchSpec }
+
+func (c condaMatcher) pkgName() string              { return c.m.Name }
+func (c condaMatcher) match(r *conda.Record) bool { return c.m.Match(r) }
+func (c condaMatcher) String() string               { return c.m.String() }
+
+// condaDialect is the dialect used by Solve.
+func condaDialect() dialect {
+	return dialect{
+		parse: func(s string) (matcher, error) {
+			m, err := conda.ParseMatchSpec(s)
+			if err != nil {
+				return nil, err
+			}
+			return condaMatcher{m}, nil
+		},
+		compare: func(a, b conda.Version) int { return a.Compare(b) },
+	}
+}
+
+// problem is a Request translated into the solver's terms.
+type problem struct {
+	specs     []matcher
+	pins      []matcher
+	channels  []string
+	priority  ChannelPriority
+	installed []*conda.Record
+	locked    []*conda.Record
+	virtual   []*conda.Record
+}
+
+// nameInfo holds the candidates of one package name, best first.
+type nameInfo struct {
+	name  string
+	cands []int32 // variables, in preference order
+	// channels lists the channels that offered the name (before strict
+	// filtering), in priority order, for messages.
+	channels []string
+	err      error // loading error from the Index
+}
+
+// specInfo caches everything derived from one spec string.
+type specInfo struct {
+	raw    string
+	m      matcher
+	err    error // parse error, or a record-loading error
+	name   int32 // name id; -1 when the spec could not be parsed
+	cands  []int32
+	forbid []int32 // candidates of the name that do NOT match (for constrains)
+	fdone  bool
+}
+
+// pool owns the records reached by a solve. Variables are indexes into
+// recs; variable 0 is the root (the request itself). A pool is shared by the
+// re-solves of the improvement pass, so names are loaded and specs matched
+// once per Solve call.
+type pool struct {
+	idx Index
+	d   dialect
+	p   *problem
+
+	recs    []*conda.Record // var -> record; recs[0] == nil (root)
+	varName []int32         // var -> name id
+	pref    []bool          // var -> installed or locked record
+
+	names  []nameInfo
+	nameID map[string]int32
+	specs  map[string]*specInfo
+
+	rank      map[string]int // channel -> priority rank (0 = highest)
+	requested map[string]bool
+	preferred map[string]bool // record key -> installed/locked
+	extra     map[string][]*conda.Record
+	virtual   map[string][]*conda.Record
+}
+
+func newPool(idx Index, d dialect, p *problem) *pool {
+	pl := &pool{
+		idx:       idx,
+		d:         d,
+		p:         p,
+		recs:      []*conda.Record{nil},
+		varName:   []int32{-1},
+		pref:      []bool{false},
+		nameID:    map[string]int32{},
+		specs:     map[string]*specInfo{},
+		rank:      map[string]int{},
+		requested: map[string]bool{},
+		preferred: map[string]bool{},
+		extra:     map[string][]*conda.Record{},
+		virtual:   map[string][]*conda.Record{},
+	}
+	for i, ch := range p.channels {
+		if _, ok := pl.rank[ch]; !ok {
+			pl.rank[ch] = i
+		}
+	}
+	for _, m := range p.specs {
+		pl.requested[m.pkgName()] = true
+	}
+	for _, list := range [][]*conda.Record{p.installed, p.locked} {
+		for _, r := range list {
+			k := recordKey(r)
+			if !pl.preferred[k] {
+				pl.preferred[k] = true
+				pl.extra[r.Name] = append(pl.extra[r.Name], r)
+			}
+		}
+	}
+	for _, r := range p.virtual {
+		pl.virtual[r.Name] = append(pl.virtual[r.Name], r)
+	}
+	return pl
+}
+
+// recordKey identifies a package build across record copies.
+func recordKey(r *conda.Record) string {
+	fn := r.Fn
+	if fn == "" {
+		fn = r.Name + "-" + r.Version.String() + "-" + r.Build
+	} else {
+		fn = strings.TrimSuffix(strings.TrimSuffix(fn, ".conda"), ".tar.bz2")
+	}
+	return r.Channel + "/" + r.Subdir + "/" + fn
+}
+
+// isVirtualName reports whether name is a virtual package name (`__glibc`).
+func isVirtualName(name string) bool { return strings.HasPrefix(name, "__") }
+
+func (pl *pool) channelRank(ch string) int {
+	if len(pl.p.channels) == 0 {
+		return 0
+	}
+	if r, ok := pl.rank[ch]; ok {
+		return r
+	}
+	return len(pl.p.channels)
+}
+
+// name returns the id of name, loading its candidates on first use.
+func (pl *pool) name(name string) int32 {
+	if id, ok := pl.nameID[name]; ok {
+		return id
+	}
+	id := int32(len(pl.names))
+	pl.nameID[name] = id
+	pl.names = append(pl.names, nameInfo{name: name})
+	ni := &pl.names[id]
+
+	var recs []*conda.Record
+	if isVirtualName(name) {
+		recs = append(recs, pl.virtual[name]...)
+	} else if pl.idx != nil {
+		got, err := pl.idx.Candidates(name)
+		if err != nil {
+			ni.err = fmt.Errorf("loading candidates for %s: %w", name, err)
+			return id
+		}
+		recs = make([]*conda.Record, 0, len(got)+len(pl.extra[name]))
+		for _, r := range got {
+			if r != nil && r.Name == name {
+				recs = append(recs, r)
+			}
+		}
+	}
+	type cand struct {
+		r    *conda.Record
+		key  string
+		rank int
+		pref bool
+	}
+	cs := make([]cand, 0, len(recs)+len(pl.extra[name]))
+	seen := make(map[string]int, len(recs))
+	add := func(r *conda.Record, pref bool) {
+		k := recordKey(r)
+		if i, ok := seen[k]; ok {
+			// Same build twice: keep the .conda one; mark preference.
+			if pref {
+				cs[i].pref = true
+			} else if strings.HasSuffix(r.Fn, ".conda") && !strings.HasSuffix(cs[i].r.Fn, ".conda") {
+				cs[i].r = r
+			}
+			return
+		}
+		seen[k] = len(cs)
+		cs = append(cs, cand{r: r, key: k, rank: pl.channelRank(r.Channel), pref: pref || pl.preferred[k]})
+	}
+	for _, r := range recs {
+		add(r, false)
+	}
+	for _, r := range pl.extra[name] {
+		add(r, true)
+	}
+
+	// Channels that offer the name, for messages.
+	best := -1
+	for _, c := range cs {
+		if best < 0 || c.rank < best {
+			best = c.rank
+		}
+	}
+	chSeen := map[string]bool{}
+	for _, c := range cs {
+		if !chSeen[c.r.Channel] {
+			chSeen[c.r.Channel] = true
+			ni.channels = append(ni.channels, c.r.Channel)
+		}
+	}
+	slices.SortFunc(ni.channels, func(a, b string) int {
+		if d := pl.channelRank(a) - pl.channelRank(b); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+
+	// Strict priority: a name found in a higher channel ignores lower ones
+	// (installed and locked records stay available).
+	if pl.p.priority == Strict && !isVirtualName(name) {
+		kept := cs[:0]
+		for _, c := range cs {
+			if c.rank == best || c.pref {
+				kept = append(kept, c)
+			}
+		}
+		cs = kept
+	}
+
+	requested := pl.requested[name]
+	cmpVer := pl.d.compare
+	slices.SortStableFunc(cs, func(a, b cand) int {
+		if a.pref != b.pref {
+			if a.pref {
+				return -1
+			}
+			return 1
+		}
+		if pl.p.priority != Disabled && a.rank != b.rank {
+			return a.rank - b.rank
+		}
+		ra, rb := a.r, b.r
+		tfa, tfb := len(ra.TrackFeatures), len(rb.TrackFeatures)
+		if requested {
+			if c := cmpVer(rb.Version, ra.Version); c != 0 {
+				return c
+			}
+			if tfa != tfb {
+				return tfa - tfb
+			}
+		} else {
+			if tfa != tfb {
+				return tfa - tfb
+			}
+			if c := cmpVer(rb.Version, ra.Version); c != 0 {
+				return c
+			}
+		}
+		if ra.BuildNumber != rb.BuildNumber {
+			if ra.BuildNumber > rb.BuildNumber {
+				return -1
+			}
+			return 1
+		}
+		na, nb := ra.Subdir == "noarch", rb.Subdir == "noarch"
+		if na != nb {
+			if nb {
+				return -1
+			}
+			return 1
+		}
+		if pl.p.priority == Disabled && a.rank != b.rank {
+			return a.rank - b.rank
+		}
+		if ra.Timestamp != rb.Timestamp {
+			if ra.Timestamp > rb.Timestamp {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(rb.Build, ra.Build); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
+
+	ni.cands = make([]int32, len(cs))
+	for i, c := range cs {
+		v := int32(len(pl.recs))
+		pl.recs = append(pl.recs, c.r)
+		pl.varName = append(pl.varName, id)
+		pl.pref = append(pl.pref, c.pref)
+		ni.cands[i] = v
+	}
+	return id
+}
+
+// spec parses and matches a dependency string once per pool.
+func (pl *pool) spec(raw string) *specInfo {
+	if si, ok := pl.specs[raw]; ok {
+		return si
+	}
+	si := &specInfo{raw: raw, name: -1}
+	pl.specs[raw] = si
+	m, err := pl.d.parse(raw)
+	if err != nil {
+		si.err = fmt.Errorf("parsing dependency %q: %w", raw, err)
+		return si
+	}
+	pl.fill(si, m)
+	return si
+}
+
+// specFor wraps an already parsed matcher (a requested spec or pin).
+func (pl *pool) specFor(m matcher) *specInfo {
+	si := &specInfo{raw: m.String(), name: -1}
+	pl.fill(si, m)
+	return si
+}
+
+func (pl *pool) fill(si *specInfo, m matcher) {
+	si.m = m
+	n := m.pkgName()
+	if n == "" || n == "*" {
+		si.err = fmt.Errorf("spec %q names no package", si.raw)
+		return
+	}
+	si.name = pl.name(n)
+	ni := &pl.names[si.name]
+	if ni.err != nil {
+		si.err = ni.err
+		return
+	}
+	for _, v := range ni.cands {
+		if m.match(pl.recs[v]) {
+			si.cands = append(si.cands, v)
+		}
+	}
+}
+
+// forbidden returns the candidates of si's name that do not match it.
+func (pl *pool) forbidden(si *specInfo) []int32 {
+	if si.fdone {
+		return si.forbid
+	}
+	si.fdone = true
+	all := pl.names[si.name].cands
+	j := 0
+	for _, v := range all {
+		if j < len(si.cands) && si.cands[j] == v {
+			j++
+			continue
+		}
+		si.forbid = append(si.forbid, v)
+	}
+	return si.forbid
+}

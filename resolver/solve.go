@@ -1,0 +1,341 @@
+package resolver
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/envseal/envseal/conda"
+)
+
+// Index supplies candidate records, one package name at a time.
+//
+// Candidates returns every record named name from all channels (in any
+// order; the solver sorts them). It returns an empty slice and a nil error
+// for an unknown name. The solver never modifies the records or the slice.
+// An Index may also implement [NameLister]; Solve uses it to suggest near
+// names in a [PackagesNotFoundError].
+type Index interface {
+	Candidates(name string) ([]*conda.Record, error)
+}
+
+// NameLister is an optional extension of [Index]: Names returns every
+// package name the index knows, in any order.
+type NameLister interface {
+	Names() []string
+}
+
+// ChannelPriority selects how channel order affects candidate choice.
+type ChannelPriority int
+
+const (
+	// Strict (the default, as in conda) ignores a package name in lower
+	// priority channels once a higher priority channel has it.
+	Strict ChannelPriority = iota
+	// Flexible prefers records from higher priority channels but may use
+	// lower ones when that is the only way to solve.
+	Flexible
+	// Disabled ranks records by version first; channel order only breaks
+	// ties after version.
+	Disabled
+)
+
+// String returns the conda spelling ("strict", "flexible", "disabled").
+func (p ChannelPriority) String() string {
+	switch p {
+	case Strict:
+		return "strict"
+	case Flexible:
+		return "flexible"
+	case Disabled:
+		return "disabled"
+	}
+	return fmt.Sprintf("ChannelPriority(%d)", int(p))
+}
+
+// ParseChannelPriority parses conda's channel_priority values: "strict",
+// "flexible", "disabled" (also "true" for flexible and "false" for disabled,
+// as older conda accepted).
+func ParseChannelPriority(s string) (ChannelPriority, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "strict":
+		return Strict, nil
+	case "flexible", "true":
+		return Flexible, nil
+	case "disabled", "false":
+		return Disabled, nil
+	}
+	return Strict, fmt.Errorf("parsing channel priority %q: want strict, flexible or disabled", s)
+}
+
+// Request describes one solve.
+type Request struct {
+	// Specs are the requested specs; every one must be satisfied.
+	Specs []conda.MatchSpec
+	// Channels lists channel names in priority order (highest first), as
+	// they appear in Record.Channel. Records from channels not listed rank
+	// below every listed channel. An empty list gives every channel the
+	// same rank.
+	Channels []string
+	// ChannelPriority defaults to Strict.
+	ChannelPriority ChannelPriority
+	// Installed are the records of an existing environment. Each is kept
+	// when possible: its name stays installed (the installed build is tried
+	// first) unless the specs force a change or a removal. Installed records
+	// are candidates even when the index or channel priority lacks them.
+	Installed []*conda.Record
+	// Locked are records from a previous solve (a lockfile). A locked
+	// record is preferred over every other candidate of its name but is not
+	// installed unless something needs the name.
+	Locked []*conda.Record
+	// Pins constrain names without requesting them: a pinned name, if it is
+	// installed at all, must match its pin (conda's pinned_packages,
+	// rattler's constraints).
+	Pins []conda.MatchSpec
+	// Virtual are the virtual packages of the target system (`__glibc`,
+	// `__cuda`, ...). Dependencies on names starting with "__" are
+	// satisfied only by these records. They are not part of the Solution.
+	Virtual []*conda.Record
+}
+
+// Solution is the result of a successful solve.
+type Solution struct {
+	// Records are the chosen records, one per name, sorted by name.
+	// Virtual packages are not included. The records are the pointers the
+	// Index (or Request.Installed/Locked) supplied.
+	Records []*conda.Record
+}
+
+// Solve chooses one record per needed package name so that every requested
+// spec, every dependency and every constraint (run_constrained) of the
+// chosen records, and every pin holds.
+//
+// # Preferences
+//
+// Among the solutions, Solve prefers, in order: installed and locked
+// records; records from higher priority channels (see [ChannelPriority]);
+// the highest versions of requested names; the fewest track_features; the
+// highest build numbers; architecture-specific over noarch builds; the
+// highest versions of dependencies; the newest timestamps. The search is
+// CDCL (conflict-driven clause learning) in the style of resolvo: it
+// decides requested names first and always tries the most preferred
+// candidate first, so the answer is the lexicographically preferred one in
+// decision order. conda instead minimises a global objective (sums of
+// version ranks); the two agree except when preferences of different names
+// trade off against each other. A bounded improvement pass narrows that
+// gap: for each requested name not at its highest version, Solve tries once
+// to raise it while keeping every other requested name at least as high.
+//
+// # Errors
+//
+// When a requested spec matches no record Solve returns a
+// [*PackagesNotFoundError]. When the request cannot be satisfied it returns
+// an [*UnsolvableError] explaining why. Errors from idx are wrapped. If ctx
+// is cancelled Solve returns an error wrapping ctx.Err().
+//
+// Solve is deterministic: the same index contents and request give the same
+// answer. It does not modify its inputs and is safe to call concurrently
+// (with an Index that is).
+func Solve(ctx context.Context, idx Index, req Request) (*Solution, error) {
+	p := &problem{
+		channels:  req.Channels,
+		priority:  req.ChannelPriority,
+		installed: req.Installed,
+		locked:    req.Locked,
+		virtual:   req.Virtual,
+	}
+	for _, s := range req.Specs {
+		p.specs = append(p.specs, condaMatcher{s})
+	}
+	for _, s := range req.Pins {
+		p.pins = append(p.pins, condaMatcher{s})
+	}
+	return solveProblem(ctx, idx, condaDialect(), p)
+}
+
+// solveProblem runs the whole pipeline on a translated request.
+func solveProblem(ctx context.Context, idx Index, d dialect, p *problem) (*Solution, error) {
+	if p.priority < Strict || p.priority > Disabled {
+		return nil, fmt.Errorf("solving: unknown channel priority %d", int(p.priority))
+	}
+	pl := newPool(idx, d, p)
+
+	// Root specs: load, and report those nothing matches.
+	roots := make([]*specInfo, len(p.specs))
+	var missing []MissingSpec
+	for i, m := range p.specs {
+		n := m.pkgName()
+		if n == "" || n == "*" {
+			return nil, fmt.Errorf("solving: spec %q names no package", m.String())
+		}
+		roots[i] = pl.specFor(m)
+		if ni := pl.names[roots[i].name]; ni.err != nil {
+			return nil, fmt.Errorf("solving: %w", ni.err)
+		}
+		if len(roots[i].cands) == 0 {
+			missing = append(missing, MissingSpec{Spec: m.String(), Name: n,
+				NameExists: len(pl.names[roots[i].name].cands) > 0})
+		}
+	}
+	if len(missing) > 0 {
+		return nil, newPackagesNotFound(idx, missing, p.channels)
+	}
+	pins := make([]*specInfo, len(p.pins))
+	for i, m := range p.pins {
+		n := m.pkgName()
+		if n == "" || n == "*" {
+			return nil, fmt.Errorf("solving: pin %q names no package", m.String())
+		}
+		pins[i] = pl.specFor(m)
+		if err := pl.names[pins[i].name].err; err != nil {
+			return nil, fmt.Errorf("solving: %w", err)
+		}
+	}
+
+	s := newSolver(pl, roots, pins, nil, 0)
+	res, err := s.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return nil, s.unsolvable()
+	}
+	res, err = improve(ctx, pl, roots, pins, res)
+	if err != nil {
+		return nil, err
+	}
+	return finish(pl, roots, pins, res)
+}
+
+// improveConflictBudget bounds each re-solve of the improvement pass.
+const improveConflictBudget = 2000
+
+// improve is the bounded improvement pass: for each requested spec whose
+// chosen record is not of the highest version the spec allows, re-solve once
+// requiring a strictly higher version of it while every other requested name
+// keeps at least its current rank and every kept installed record stays. A
+// better solution found this way replaces the current one.
+func improve(ctx context.Context, pl *pool, roots, pins []*specInfo, sol []int32) ([]int32, error) {
+	for i := range roots {
+		chosen := chosenOf(pl, sol, roots[i])
+		if chosen < 0 {
+			continue
+		}
+		cv := pl.recs[chosen].Version
+		var better []int32
+		for _, v := range roots[i].cands {
+			if pl.d.compare(pl.recs[v].Version, cv) > 0 {
+				better = append(better, v)
+			}
+		}
+		if len(better) == 0 {
+			continue
+		}
+		var extra [][]int32
+		extra = append(extra, better)
+		for j := range roots {
+			if j == i {
+				continue
+			}
+			c := chosenOf(pl, sol, roots[j])
+			var keep []int32
+			for _, v := range roots[j].cands {
+				keep = append(keep, v)
+				if v == c {
+					break
+				}
+			}
+			extra = append(extra, keep)
+		}
+		inSol := make(map[int32]bool, len(sol))
+		for _, v := range sol {
+			inSol[v] = true
+		}
+		for _, name := range softNames(pl) {
+			for _, v := range pl.names[name].cands {
+				if pl.pref[v] && inSol[v] {
+					extra = append(extra, []int32{v})
+				}
+			}
+		}
+		s := newSolver(pl, roots, pins, extra, improveConflictBudget)
+		res, err := s.run(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if res != nil {
+			sol = res
+		}
+	}
+	return sol, nil
+}
+
+// chosenOf returns the variable of sol that satisfies si, or -1.
+func chosenOf(pl *pool, sol []int32, si *specInfo) int32 {
+	for _, v := range sol {
+		if pl.varName[v] == si.name {
+			if slices.Contains(si.cands, v) {
+				return v
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// finish checks the answer against every rule (a cheap guard against solver
+// bugs) and builds the Solution.
+func finish(pl *pool, roots, pins []*specInfo, sol []int32) (*Solution, error) {
+	byName := map[int32]int32{}
+	for _, v := range sol {
+		if _, dup := byName[pl.varName[v]]; dup {
+			return nil, fmt.Errorf("solving: internal error: two records for %s", pl.names[pl.varName[v]].name)
+		}
+		byName[pl.varName[v]] = v
+	}
+	satisfied := func(si *specInfo) bool {
+		if si.err != nil {
+			return false
+		}
+		v, ok := byName[si.name]
+		return ok && si.m.match(pl.recs[v])
+	}
+	allowed := func(si *specInfo) bool {
+		if si.err != nil {
+			return false
+		}
+		v, ok := byName[si.name]
+		return !ok || si.m.match(pl.recs[v])
+	}
+	for _, r := range roots {
+		if !satisfied(r) {
+			return nil, fmt.Errorf("solving: internal error: %s not satisfied", r.raw)
+		}
+	}
+	for _, p := range pins {
+		if !allowed(p) {
+			return nil, fmt.Errorf("solving: internal error: pin %s violated", p.raw)
+		}
+	}
+	out := make([]*conda.Record, 0, len(sol))
+	for _, v := range sol {
+		r := pl.recs[v]
+		for _, d := range r.Depends {
+			if !satisfied(pl.spec(d)) {
+				return nil, fmt.Errorf("solving: internal error: %s %s needs %s", r.Name, r.Version, d)
+			}
+		}
+		for _, c := range r.Constrains {
+			if !allowed(pl.spec(c)) {
+				return nil, fmt.Errorf("solving: internal error: %s %s constrains %s", r.Name, r.Version, c)
+			}
+		}
+		if isVirtualName(r.Name) {
+			continue
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *conda.Record) int { return strings.Compare(a.Name, b.Name) })
+	return &Solution{Records: out}, nil
+}
