@@ -608,7 +608,7 @@ func (p *parser) spec(n *yaml.Node) (Dependency, bool) {
 	ms, err := p.parseSpec(text)
 	if err != nil {
 		p.errs = append(p.errs, &ParseError{File: p.file, Line: n.Line, Column: n.Column,
-			Msg: fmt.Sprintf("dependencies: invalid spec %q: %v", text, err), Err: err})
+			Msg: "dependencies: " + err.Error(), Err: err}) // conda's error quotes the spec
 		return Dependency{}, false
 	}
 	return Dependency{Text: text, Spec: ms, Line: n.Line, Column: n.Column}, true
