@@ -3,6 +3,7 @@ package resolver
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,7 +55,13 @@ type scenario struct {
 	hasExpect bool
 	errText   string
 	errKind   string // "", "unsolvable", "notfound"
+	// errFrom and errTo delimit the expected error text's lines (0-based,
+	// end exclusive), for -update.
+	errFrom, errTo int
+	got            string
 }
+
+var update = flag.Bool("update", false, "rewrite expected error texts in testdata/*.txt")
 
 // mapIndex is an in-memory Index.
 type mapIndex struct {
@@ -207,17 +214,25 @@ func parseScenarios(path string) ([]*scenario, error) {
 	var lastIndex []*conda.Record
 	section := ""
 	var errLines []string
-	flush := func() {
-		if cur != nil && cur.errKind != "" {
-			cur.errText = strings.TrimRight(strings.Join(errLines, "\n"), "\n")
+	lines := strings.Split(string(data), "\n")
+	inErr := false
+	flush := func(n int) {
+		if cur != nil && inErr {
+			for len(errLines) > 0 && errLines[len(errLines)-1] == "" {
+				errLines = errLines[:len(errLines)-1]
+				n--
+			}
+			cur.errText = strings.Join(errLines, "\n")
+			cur.errTo = cur.errFrom + len(errLines)
 		}
+		inErr = false
 		errLines = nil
 	}
-	for n, raw := range strings.Split(string(data), "\n") {
+	for n, raw := range lines {
 		line := strings.TrimRight(raw, " \t\r")
 		where := fmt.Sprintf("%s:%d", path, n+1)
 		if strings.HasPrefix(line, "=== ") {
-			flush()
+			flush(n)
 			cur = &scenario{name: strings.TrimPrefix(line, "=== "), file: path, line: n + 1, index: lastIndex}
 			out = append(out, cur)
 			section = ""
@@ -243,7 +258,7 @@ func parseScenarios(path string) ([]*scenario, error) {
 		}
 		if head, rest, ok := strings.Cut(trimmed, ":"); ok && isSection(head) && !strings.Contains(head, " ") {
 			rest = strings.TrimSpace(rest)
-			flush()
+			flush(n)
 			section = head
 			switch head {
 			case "index":
@@ -265,6 +280,10 @@ func parseScenarios(path string) ([]*scenario, error) {
 				cur.errKind = "unsolvable"
 			case "expect-notfound":
 				cur.errKind = "notfound"
+			}
+			if cur.errKind != "" && (head == "expect-error" || head == "expect-notfound") {
+				inErr = true
+				cur.errFrom = n + 1
 			}
 			continue
 		}
@@ -303,7 +322,7 @@ func parseScenarios(path string) ([]*scenario, error) {
 			return nil, fmt.Errorf("%s: line outside a section: %q", where, trimmed)
 		}
 	}
-	flush()
+	flush(len(lines))
 	return out, nil
 }
 
@@ -359,7 +378,8 @@ func (sc *scenario) run(t *testing.T) {
 				t.Fatalf("%s:%d: error %T %v, want *PackagesNotFoundError", sc.file, sc.line, err, err)
 			}
 		}
-		if got := err.Error(); got != sc.errText {
+		sc.got = err.Error()
+		if got := err.Error(); got != sc.errText && !*update {
 			t.Errorf("%s:%d: error text:\n%s\nwant:\n%s", sc.file, sc.line, got, sc.errText)
 		}
 	default:
@@ -401,11 +421,39 @@ func TestScenarios(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, sc := range scs {
-			t.Run(strings.TrimSuffix(filepath.Base(f), ".txt")+"/"+sc.name, func(t *testing.T) {
-				t.Parallel()
-				sc.run(t)
-			})
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
+			for _, sc := range scs {
+				t.Run(sc.name, func(t *testing.T) {
+					if !*update {
+						t.Parallel()
+					}
+					sc.run(t)
+				})
+			}
+		})
+		if *update {
+			if err := rewriteErrors(f, scs); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+}
+
+// rewriteErrors replaces the expected error texts of f with the errors the
+// scenarios produced.
+func rewriteErrors(f string, scs []*scenario) error {
+	data, err := os.ReadFile(f)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(data), "\n")
+	for i := len(scs) - 1; i >= 0; i-- {
+		sc := scs[i]
+		if sc.errKind == "" || sc.got == "" {
+			continue
+		}
+		repl := strings.Split(sc.got, "\n")
+		lines = slices.Concat(lines[:sc.errFrom], repl, lines[sc.errTo:])
+	}
+	return os.WriteFile(f, []byte(strings.Join(lines, "\n")), 0o644)
 }

@@ -27,13 +27,19 @@ type UnsolvableError struct {
 type Cause struct {
 	// Spec is the requirement as written, e.g. "python >=3.11".
 	Spec string
-	// Requested is true for a requested spec, Pinned for a pin; both are
-	// false for a dependency.
-	Requested, Pinned bool
+	// Requested is true for a requested spec, false for a dependency.
+	Requested bool
 	// Missing is true when no record matches Spec; Channels then lists the
-	// channels that offer the name at all (empty: none does).
+	// channels that offer the name at all (empty: none does), and HiddenIn
+	// the lower priority channels whose matching records strict channel
+	// priority set aside.
 	Missing  bool
 	Channels []string
+	HiddenIn []string
+	// Virtual is set when Spec names a virtual package (`__glibc`);
+	// Provided then lists the system's virtual packages of that name.
+	Virtual  bool
+	Provided []*conda.Record
 	// Unparsable is set when Spec could not be parsed.
 	Unparsable bool
 	// SeeAbove is set when the same requirement was explained earlier in the
@@ -54,9 +60,43 @@ type CandidateGroup struct {
 	// ConflictsWith lists records of the same name that other requirements
 	// force, and only one record per name can be installed.
 	ConflictsWith []*conda.Record
-	// Constraints describes run_constrained conflicts and pins, as text
-	// ("excluded by pin python 3.10.*", "bar 1.0 constrains foo <2").
-	Constraints []string
+	// Constraints lists run_constrained conflicts and pins involving these
+	// records.
+	Constraints []Constraint
+}
+
+// Constraint is a run_constrained spec or a pin that takes part in a
+// conflict.
+type Constraint struct {
+	// Spec is the constraint, e.g. "lib <2".
+	Spec string
+	// By is the record declaring it; nil for a pin. When By is one of the
+	// group's records, the constraint excludes Excluded; otherwise it
+	// excludes the group's records.
+	By       *conda.Record
+	Excluded []*conda.Record
+}
+
+func (c Constraint) text(plural bool, own bool) string {
+	switch {
+	case own:
+		verb := "constrains "
+		if plural {
+			verb = "constrain "
+		}
+		return verb + c.Spec + ", which excludes " + describeRecords(c.Excluded)
+	case c.By == nil:
+		if plural {
+			return "are excluded by pin " + c.Spec
+		}
+		return "is excluded by pin " + c.Spec
+	default:
+		verb := "is excluded by "
+		if plural {
+			verb = "are excluded by "
+		}
+		return fmt.Sprintf("%s%s %s, which constrains %s", verb, c.By.Name, c.By.Version, c.Spec)
+	}
 }
 
 // Error renders the explanation, for example:
@@ -88,14 +128,28 @@ func writeCause(b *strings.Builder, c *Cause, indent string, last bool) {
 	switch {
 	case c.Requested:
 		b.WriteString(c.Spec + " is requested")
-	case c.Pinned:
-		b.WriteString(c.Spec + " is pinned")
 	default:
 		b.WriteString(c.Spec)
 	}
+	writeCauseBody(b, c, indent+more)
+}
+
+// writeCauseBody writes what follows a requirement's label: why it fails,
+// then its candidate groups below it at indent.
+func writeCauseBody(b *strings.Builder, c *Cause, indent string) {
 	switch {
 	case c.Unparsable:
 		b.WriteString(", which cannot be parsed")
+		return
+	case c.Missing && c.Virtual && len(c.Provided) > 0:
+		b.WriteString(", but the system provides " + describeRecords(c.Provided))
+		return
+	case c.Missing && c.Virtual:
+		b.WriteString(", which the system does not provide")
+		return
+	case c.Missing && len(c.HiddenIn) > 0:
+		b.WriteString(", which only " + strings.Join(c.HiddenIn, ", ") + " has (strict channel priority takes")
+		b.WriteString(" " + c.Channels[0] + "'s records only)")
 		return
 	case c.Missing:
 		b.WriteString(", which does not exist")
@@ -110,12 +164,12 @@ func writeCause(b *strings.Builder, c *Cause, indent string, last bool) {
 	// A requested spec whose candidates only clash with other choices is
 	// shown on one line; the clash is shown where the other side is.
 	if len(c.Groups) == 1 && len(c.Groups[0].Requires) == 0 && len(c.Groups[0].Constraints) == 0 &&
-		(c.Requested || c.Pinned) {
+		len(c.Groups[0].ConflictsWith) == 0 {
 		b.WriteString(", which can only be " + describeRecords(c.Groups[0].Records))
 		return
 	}
 	for i, g := range c.Groups {
-		writeGroup(b, g, indent+more, i == len(c.Groups)-1)
+		writeGroup(b, g, indent, i == len(c.Groups)-1)
 	}
 }
 
@@ -123,7 +177,10 @@ func writeGroup(b *strings.Builder, g *CandidateGroup, indent string, last bool)
 	head, more := branch(last)
 	plural := distinctVersions(g.Records) > 1
 	b.WriteString("\n" + indent + head + describeRecords(g.Records))
-	var lines []func(last bool)
+	reqVerb := "requires "
+	if plural {
+		reqVerb = "require "
+	}
 	if len(g.ConflictsWith) > 0 {
 		verb := " conflicts with "
 		if plural {
@@ -131,25 +188,28 @@ func writeGroup(b *strings.Builder, g *CandidateGroup, indent string, last bool)
 		}
 		b.WriteString(verb + describeRecords(g.ConflictsWith))
 	}
-	for _, s := range g.Constraints {
-		lines = append(lines, func(last bool) {
-			h, _ := branch(last)
-			b.WriteString("\n" + indent + more + h + s)
-		})
+	own := func(c Constraint) bool { return c.By != nil && slices.Contains(g.Records, c.By) }
+	n := len(g.Constraints) + len(g.Requires)
+	if len(g.ConflictsWith) == 0 && n == 1 {
+		if len(g.Requires) == 1 {
+			b.WriteString(" " + reqVerb + g.Requires[0].Spec)
+			writeCauseBody(b, g.Requires[0], indent+more)
+		} else {
+			b.WriteString(" " + g.Constraints[0].text(plural, own(g.Constraints[0])))
+		}
+		return
+	}
+	i := 0
+	for _, c := range g.Constraints {
+		i++
+		h, _ := branch(i == n)
+		b.WriteString("\n" + indent + more + h + c.text(plural, own(c)))
 	}
 	for _, r := range g.Requires {
-		lines = append(lines, func(last bool) {
-			verb := "requires "
-			if plural {
-				verb = "require "
-			}
-			rc := *r
-			rc.Spec = verb + r.Spec
-			writeCause(b, &rc, indent+more, last)
-		})
-	}
-	for i, f := range lines {
-		f(i == len(lines)-1)
+		i++
+		rc := *r
+		rc.Spec = reqVerb + r.Spec
+		writeCause(b, &rc, indent+more, i == n)
 	}
 }
 
@@ -185,7 +245,7 @@ func describeRecords(rs []*conda.Record) string {
 // unsolvable builds the UnsolvableError from the final conflict.
 func (s *solver) unsolvable() *UnsolvableError {
 	cc := s.core()
-	x := &explainer{s: s, core: cc, done: map[string]bool{}, amoDone: map[[2]int32]bool{}}
+	x := &explainer{s: s, core: cc, done: map[string]bool{}, consDone: map[int32]bool{}}
 	return x.build()
 }
 
@@ -278,10 +338,10 @@ func (s *solver) core() *coreSet {
 }
 
 type explainer struct {
-	s       *solver
-	core    *coreSet
-	done    map[string]bool
-	amoDone map[[2]int32]bool
+	s        *solver
+	core     *coreSet
+	done     map[string]bool
+	consDone map[int32]bool // constrains/pin clauses already shown
 }
 
 func (x *explainer) build() *UnsolvableError {
@@ -292,38 +352,11 @@ func (x *explainer) build() *UnsolvableError {
 		if !x.core.clauses[int32(cid)] || cl.kind != kindRequest {
 			continue
 		}
-		c := x.cause(cl.spec, cl.lits[1:], 0)
+		c := x.cause(cl.spec, 0)
 		c.Requested = true
 		e.Causes = append(e.Causes, c)
 	}
-	pinned := map[*specInfo]bool{}
-	for cid := range x.s.clauses {
-		cl := &x.s.clauses[cid]
-		if !x.core.clauses[int32(cid)] || cl.kind != kindPin || pinned[cl.spec] {
-			continue
-		}
-		pinned[cl.spec] = true
-	}
-	for _, si := range x.s.pins {
-		if pinned[si] {
-			e.Causes = append(e.Causes, &Cause{Spec: si.raw, Pinned: true,
-				Groups: []*CandidateGroup{{Records: x.recs(x.pinForbidden(si))}}})
-		}
-	}
 	return e
-}
-
-func (x *explainer) pinForbidden(si *specInfo) []int32 {
-	var out []int32
-	for _, v := range x.s.pl.forbidden(si) {
-		for _, cid := range x.core.cons[v] {
-			if x.s.clauses[cid].kind == kindPin && x.s.clauses[cid].spec == si {
-				out = append(out, v)
-				break
-			}
-		}
-	}
-	return out
 }
 
 func (x *explainer) recs(vs []int32) []*conda.Record {
@@ -337,7 +370,7 @@ func (x *explainer) recs(vs []int32) []*conda.Record {
 const maxExplainDepth = 12
 
 // cause explains requirement si whose candidate literals are cands.
-func (x *explainer) cause(si *specInfo, cands []lit, depth int) *Cause {
+func (x *explainer) cause(si *specInfo, depth int) *Cause {
 	c := &Cause{Spec: si.raw}
 	if si.m == nil {
 		c.Unparsable = true
@@ -346,7 +379,20 @@ func (x *explainer) cause(si *specInfo, cands []lit, depth int) *Cause {
 	if si.err != nil || len(si.cands) == 0 {
 		c.Missing = true
 		if si.name >= 0 {
-			c.Channels = x.s.pl.names[si.name].channels
+			n := x.s.pl.names[si.name]
+			if isVirtualName(n.name) {
+				c.Virtual = true
+				c.Provided = x.recs(n.cands)
+			} else {
+				c.Channels = n.channels
+				seen := map[string]bool{}
+				for _, r := range n.hidden {
+					if si.m.match(r) && !seen[r.Channel] {
+						seen[r.Channel] = true
+						c.HiddenIn = append(c.HiddenIn, r.Channel)
+					}
+				}
+			}
 		}
 		return c
 	}
@@ -356,16 +402,14 @@ func (x *explainer) cause(si *specInfo, cands []lit, depth int) *Cause {
 	}
 	x.done[si.raw] = true
 
-	vars := make([]int32, 0, len(cands))
-	for _, l := range cands {
-		vars = append(vars, l.v())
+	// Candidates in preference order; those the refutation never touched
+	// (possible with learnt clauses) are left out.
+	var vars []int32
+	for _, v := range si.cands {
+		if len(x.core.requires[v]) > 0 || len(x.core.cons[v]) > 0 || len(x.core.amo[v]) > 0 {
+			vars = append(vars, v)
+		}
 	}
-	// Preference order, as the spec lists them.
-	order := map[int32]int{}
-	for i, v := range si.cands {
-		order[v] = i
-	}
-	slices.SortFunc(vars, func(a, b int32) int { return order[a] - order[b] })
 
 	type entry struct {
 		sig   string
@@ -381,11 +425,20 @@ func (x *explainer) cause(si *specInfo, cands []lit, depth int) *Cause {
 		for _, cid := range reqs {
 			sig = append(sig, "r:"+x.s.clauses[cid].spec.raw)
 		}
-		var cons []string
+		var cons []Constraint
 		for _, cid := range x.core.cons[v] {
-			cons = append(cons, x.constraintText(cid, v))
+			if x.consDone[cid] {
+				continue
+			}
+			x.consDone[cid] = true
+			c := x.constraint(cid, v)
+			cons = append(cons, c)
+			if c.By != nil && c.By == x.s.pl.recs[v] {
+				sig = append(sig, "o:"+c.Spec)
+			} else {
+				sig = append(sig, "c:"+c.Spec+"|"+recordKeyOf(c.By))
+			}
 		}
-		sig = append(sig, cons...)
 		var amo []int32
 		if depth > 0 || len(reqs) > 0 || len(cons) > 0 {
 			for _, o := range x.core.amo[v] {
@@ -401,6 +454,17 @@ func (x *explainer) cause(si *specInfo, cands []lit, depth int) *Cause {
 			en = &entry{sig: key, group: &CandidateGroup{Constraints: cons}, reqs: reqs}
 			bySig[key] = en
 			groups = append(groups, en)
+		} else {
+			for k, c := range cons {
+				if k < len(en.group.Constraints) {
+					g := &en.group.Constraints[k]
+					for _, r := range c.Excluded {
+						if !slices.Contains(g.Excluded, r) {
+							g.Excluded = append(g.Excluded, r)
+						}
+					}
+				}
+			}
 		}
 		en.group.Records = append(en.group.Records, x.s.pl.recs[v])
 		en.amo = append(en.amo, amo...)
@@ -411,7 +475,7 @@ func (x *explainer) cause(si *specInfo, cands []lit, depth int) *Cause {
 		en.group.ConflictsWith = x.recs(en.amo)
 		for _, cid := range en.reqs {
 			cl := &x.s.clauses[cid]
-			en.group.Requires = append(en.group.Requires, x.cause(cl.spec, cl.lits[1:], depth+1))
+			en.group.Requires = append(en.group.Requires, x.cause(cl.spec, depth+1))
 		}
 		c.Groups = append(c.Groups, en.group)
 	}
@@ -429,24 +493,26 @@ func order2(s *solver, a, b int32) int {
 	return 0
 }
 
-func (x *explainer) constraintText(cid int32, v int32) string {
-	cl := &x.s.clauses[cid]
-	if cl.kind == kindPin {
-		return "excluded by pin " + cl.spec.raw
+func recordKeyOf(r *conda.Record) string {
+	if r == nil {
+		return "pin"
 	}
-	src := x.s.pl.recs[cl.src]
+	return recordKey(r)
+}
+
+func (x *explainer) constraint(cid int32, v int32) Constraint {
+	cl := &x.s.clauses[cid]
+	c := Constraint{Spec: cl.spec.raw}
+	if cl.kind == kindPin {
+		return c
+	}
+	c.By = x.s.pl.recs[cl.src]
 	if cl.src == v {
-		var other int32 = -1
 		for _, l := range cl.lits {
 			if l.v() != v {
-				other = l.v()
+				c.Excluded = append(c.Excluded, x.s.pl.recs[l.v()])
 			}
 		}
-		if other > 0 {
-			o := x.s.pl.recs[other]
-			return fmt.Sprintf("constrains %s, which excludes %s %s", cl.spec.raw, o.Name, o.Version)
-		}
-		return "constrains " + cl.spec.raw
 	}
-	return fmt.Sprintf("excluded by %s %s, which constrains %s", src.Name, src.Version, cl.spec.raw)
+	return c
 }

@@ -27,9 +27,29 @@ type dialect struct {
 // condaMatcher adapts conda.MatchSpec to matcher.
 type condaMatcher struct{ m conda.MatchSpec }
 
-func (c condaMatcher) pkgName() string              { return c.m.Name }
+func (c condaMatcher) pkgName() string            { return c.m.Name }
 func (c condaMatcher) match(r *conda.Record) bool { return c.m.Match(r) }
-func (c condaMatcher) String() string               { return c.m.String() }
+
+// String renders simple specs as users write them ("a >=2", "a 1.0 h1_0")
+// and anything else in conda's canonical form.
+func (c condaMatcher) String() string {
+	m := c.m
+	if m.Channel == nil && m.Subdir == "" && m.Namespace == "" && m.MD5 == "" && m.SHA256 == "" &&
+		m.License == "" && m.LicenseFamily == "" && m.Features == nil && m.TrackFeatures == nil &&
+		m.URL == "" && m.Fn == "" && m.BuildNumber.IsAny() && !strings.ContainsAny(m.Build, "^$[]") {
+		s := m.Name
+		if v := m.Version.String(); v != "" && v != "*" {
+			s += " " + v
+		} else if m.Build != "" {
+			s += " *"
+		}
+		if m.Build != "" {
+			s += " " + m.Build
+		}
+		return s
+	}
+	return m.String()
+}
 
 // condaDialect is the dialect used by Solve.
 func condaDialect() dialect {
@@ -63,7 +83,9 @@ type nameInfo struct {
 	// channels lists the channels that offered the name (before strict
 	// filtering), in priority order, for messages.
 	channels []string
-	err      error // loading error from the Index
+	// hidden are records strict channel priority set aside, for messages.
+	hidden []*conda.Record
+	err    error // loading error from the Index
 }
 
 // specInfo caches everything derived from one spec string.
@@ -247,6 +269,8 @@ func (pl *pool) name(name string) int32 {
 		for _, c := range cs {
 			if c.rank == best || c.pref {
 				kept = append(kept, c)
+			} else {
+				ni.hidden = append(ni.hidden, c.r)
 			}
 		}
 		cs = kept

@@ -19,12 +19,12 @@ func (l lit) not() lit    { return l ^ 1 }
 type clauseKind uint8
 
 const (
-	kindRequest   clauseKind = iota // root -> one of the candidates of a requested spec
-	kindRequires                    // record -> one of the candidates of a dependency
-	kindConstrains                  // record -> not c (c of the name, not matching)
-	kindPin                         // root -> not c (c does not match a pin)
-	kindExtra                       // root -> one of (improvement pass)
-	kindLearnt                      // derived by conflict analysis
+	kindRequest    clauseKind = iota // root -> one of the candidates of a requested spec
+	kindRequires                     // record -> one of the candidates of a dependency
+	kindConstrains                   // record -> not c (c of the name, not matching)
+	kindPin                          // root -> not c (c does not match a pin)
+	kindExtra                        // root -> one of (improvement pass)
+	kindLearnt                       // derived by conflict analysis
 )
 
 // clause is a disjunction of literals. lits[0] and lits[1] are watched.

@@ -223,8 +223,13 @@ func improve(ctx context.Context, pl *pool, roots, pins []*specInfo, sol []int32
 			continue
 		}
 		cv := pl.recs[chosen].Version
+		// Better: earlier in preference order (so never from a lower
+		// priority channel) and of a strictly higher version.
 		var better []int32
 		for _, v := range roots[i].cands {
+			if v == chosen {
+				break
+			}
 			if pl.d.compare(pl.recs[v].Version, cv) > 0 {
 				better = append(better, v)
 			}
