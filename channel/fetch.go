@@ -112,6 +112,16 @@ func (l *Loader) readCache(key string) cached {
 	return c
 }
 
+// dropCache forgets the cache entry for key (best effort).
+func (l *Loader) dropCache(key string) {
+	if l.CacheDir == "" {
+		return
+	}
+	dataPath, statePath := l.cachePaths(key)
+	os.Remove(statePath)
+	os.Remove(dataPath)
+}
+
 // writeCache stores data (nil for "not found") and the state atomically:
 // the data file first, then the state that vouches for it.
 func (l *Loader) writeCache(key string, st *cacheState, data []byte) error {

@@ -156,12 +156,7 @@ func (p *part) decode(i int) ([]*conda.Record, error) {
 // parseVersion parses a version, reporting whether it is usable.
 func parseVersion(s string) (conda.Version, bool) {
 	v, err := conda.ParseVersion(s)
-	if err != nil {
-		// While conda.ParseVersion is a stub it reports an error but
-		// still carries the text.
-		return v, v.String() != ""
-	}
-	return v, true
+	return v, err == nil
 }
 
 func (p *part) key(e entry) (string, error) {

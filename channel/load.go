@@ -160,7 +160,15 @@ func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string) (*par
 	if data == nil {
 		return nil, nil
 	}
-	return buildPart(data, source, name, subdir, sub.clean)
+	p, err := buildPart(data, source, name, subdir, sub.clean)
+	if err != nil {
+		if sub.remote != nil {
+			// Do not keep (or revalidate) what cannot be read.
+			l.dropCache(cacheKey(sub.clean))
+		}
+		return nil, fmt.Errorf("channel %s: %w", name, err)
+	}
+	return p, nil
 }
 
 // buildPart scans a repodata document read from source (a path or clean

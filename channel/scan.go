@@ -68,8 +68,9 @@ type scanned struct {
 
 // scanner walks a document.
 type scanner struct {
-	data  []byte
-	stack []byte
+	data    []byte
+	stack   []byte
+	nameEsc bool // the name found by the last container call has escapes
 
 	nameIDs map[string]int32
 	names   []string
@@ -155,13 +156,15 @@ func (s *scanner) value(i int) (int, error) {
 
 // container skips the object or array starting at data[i]. With wantName it
 // also reports the byte range of the string value of the object's top-level
-// "name" key (nameStart < 0 when there is none), checking the structure as
+// "name" key (nameStart < 0 when there is none; s.nameEsc tells whether
+// it holds escapes), checking the structure as
 // it goes: brackets match and strings terminate. Finer syntax is checked
 // when the value is decoded.
 func (s *scanner) container(i int, wantName bool) (end, nameStart, nameEnd int, err error) {
 	d := s.data
 	stack := s.stack[:0]
 	nameStart, nameEnd = -1, -1
+	s.nameEsc = false
 	expectKey := d[i] == '{'
 	pendingName := false
 	stack = append(stack, d[i])
@@ -180,11 +183,8 @@ func (s *scanner) container(i int, wantName bool) (end, nameStart, nameEnd int, 
 					expectKey = false
 				} else if pendingName {
 					pendingName = false
-					if !esc {
-						nameStart, nameEnd = i+1, j-1
-					} else {
-						nameStart, nameEnd = i, j // quoted; unescaped by the caller
-					}
+					nameStart, nameEnd = i+1, j-1
+					s.nameEsc = esc
 				}
 			}
 			i = j
@@ -312,8 +312,8 @@ func (s *scanner) records(i int, flags uint16) (int, error) {
 		}
 		var name []byte
 		switch {
-		case ns >= 0 && d[ns] == '"':
-			n, err := unquote(d[ns+1:ne-1], true)
+		case ns >= 0 && s.nameEsc:
+			n, err := unquote(d[ns:ne], true)
 			if err != nil {
 				return 0, errAt(ns, "record %q: bad name string: %v", truncate(key), err)
 			}
@@ -390,12 +390,18 @@ func scanRepodata(data []byte) (*scanned, error) {
 			return s.records(vs, flagSection)
 		case "info":
 			end, err := s.value(vs)
+			if err != nil {
+				return 0, err
+			}
 			infoRaw = data[vs:end]
-			return end, err
+			return end, nil
 		case "metadata":
 			end, err := s.value(vs)
+			if err != nil {
+				return 0, err
+			}
 			metaRaw = data[vs:end]
-			return end, err
+			return end, nil
 		case "repodata_version":
 			end, err := s.value(vs)
 			if err != nil {
