@@ -154,15 +154,25 @@ func compareAtom(a, b atom) int {
 // elements as 0.
 func compareComp(x, y []atom) int {
 	n := max(len(x), len(y))
+	zero := fillAtom
 	for j := 0; j < n; j++ {
-		a, b := fillAtom, fillAtom
+		a, b := &zero, &zero
 		if j < len(x) {
-			a = x[j]
+			a = &x[j]
 		}
 		if j < len(y) {
-			b = y[j]
+			b = &y[j]
 		}
-		if c := compareAtom(a, b); c != 0 {
+		if a.kind == atomNum && b.kind == atomNum {
+			if a.n != b.n {
+				if a.n < b.n {
+					return -1
+				}
+				return 1
+			}
+			continue
+		}
+		if c := compareAtom(*a, *b); c != 0 {
 			return c
 		}
 	}
@@ -172,8 +182,28 @@ func compareComp(x, y []atom) int {
 // compareSeqN compares the first n components of x and y, reading missing
 // components as empty.
 func compareSeqN(x, y seq, n int) int {
+	var xs, ys int32 // start of component i in x.atoms and y.atoms
 	for i := 0; i < n; i++ {
-		if c := compareComp(x.comp(i), y.comp(i)); c != 0 {
+		var xa, ya []atom
+		if i < len(x.ends) {
+			xa = x.atoms[xs:x.ends[i]]
+			xs = x.ends[i]
+		}
+		if i < len(y.ends) {
+			ya = y.atoms[ys:y.ends[i]]
+			ys = y.ends[i]
+		}
+		// Fast path: plain numeric components, the common case.
+		if len(xa) == 1 && len(ya) == 1 && xa[0].kind == atomNum && ya[0].kind == atomNum {
+			if xa[0].n != ya[0].n {
+				if xa[0].n < ya[0].n {
+					return -1
+				}
+				return 1
+			}
+			continue
+		}
+		if c := compareComp(xa, ya); c != 0 {
 			return c
 		}
 	}

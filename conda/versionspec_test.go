@@ -2,6 +2,10 @@ package conda
 
 import (
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -365,5 +369,58 @@ func BenchmarkParseVersionSpec(b *testing.B) {
 		if _, err := ParseVersionSpec(">=1.21,<2.0a0|3.*"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+// TestDependsSpecsGolden parses the version field of every depends and
+// constrains entry found in real repodata, and records its canonical text
+// and how many of a sample of real versions it matches in
+// testdata/depends_specs.golden (go test -run Golden -update rewrites it).
+func TestDependsSpecsGolden(t *testing.T) {
+	t.Parallel()
+	specs := corpusLines(t, "depends_specs.txt")
+	var sample []Version
+	for i, s := range corpusLines(t, "versions.txt") {
+		if i%20 == 0 {
+			sample = append(sample, mustVersion(t, s))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# spec\tcanonical\tmatches among %d versions (every 20th line of versions.txt)\n", len(sample))
+	for _, in := range specs {
+		s, err := ParseVersionSpec(in)
+		if err != nil {
+			t.Errorf("real spec does not parse: %v", err)
+			fmt.Fprintf(&b, "%s\terror: %v\n", in, err)
+			continue
+		}
+		n := 0
+		for _, v := range sample {
+			if s.Match(v) {
+				n++
+			}
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%d\n", in, s, n)
+	}
+	golden := filepath.Join("testdata", "depends_specs.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got := b.String(); got != string(want) {
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < min(len(gl), len(wl)); i++ {
+			if gl[i] != wl[i] {
+				t.Fatalf("%s line %d:\n got  %q\n want %q", golden, i+1, gl[i], wl[i])
+			}
+		}
+		t.Fatalf("%s: got %d lines, want %d", golden, len(gl), len(wl))
 	}
 }
