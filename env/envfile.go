@@ -375,7 +375,9 @@ func (p *parser) top(root *yaml.Node) {
 			p.f.Name, _ = p.str(v, "name")
 			p.checkName(v)
 		case "prefix":
-			p.f.Prefix, _ = p.str(v, "prefix")
+			if p.f.Prefix, _ = p.str(v, "prefix"); p.f.Prefix != "" {
+				p.checkPrefix(v, p.f.Prefix)
+			}
 		case "category":
 			p.f.Category, _ = p.str(v, "category")
 		case "channels":
@@ -479,6 +481,18 @@ func (p *parser) checkName(n *yaml.Node) {
 		p.errorf(n, "name %q contains a control character", name)
 	case name == "base" || name == "root":
 		p.warnf(n, "name %q is conda's reserved name for the base environment", name)
+	}
+}
+
+// checkPrefix applies CEP 24's rule that the last component of a prefix
+// obeys the environment-name rules (path separators aside).
+func (p *parser) checkPrefix(n *yaml.Node, prefix string) {
+	last := strings.TrimRight(prefix, "/\\")
+	if i := strings.LastIndexAny(last, "/\\"); i >= 0 {
+		last = last[i+1:]
+	}
+	if i := strings.IndexAny(last, " :#"); i >= 0 {
+		p.errorf(n, "prefix %q: the environment directory %q contains %q; it cannot contain ' ', ':' or '#'", prefix, last, last[i:i+1])
 	}
 }
 

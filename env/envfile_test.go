@@ -208,6 +208,11 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"environment.yml:1:6: name is empty"},
 		},
 		{
+			name: "prefix with a space in the last component",
+			in:   "dependencies: []\nprefix: /opt/my env\n",
+			want: []string{`environment.yml:2:9: prefix "/opt/my env": the environment directory "my env" contains " "; it cannot contain ' ', ':' or '#'`},
+		},
+		{
 			name: "pip not a list",
 			in:   "dependencies:\n  - pip: requests\n",
 			want: []string{`environment.yml:2:10: pip: must be a list of pip requirement lines, found the string "requests"`},
@@ -765,7 +770,7 @@ func TestRoundTripProperty(t *testing.T) {
 	for i := range 500 {
 		f := &File{Name: pick(names), Channels: some(tricky, 3), Pip: some(tricky, 3), Platforms: some(knownSubdirs, 2)}
 		if rng.IntN(2) == 0 {
-			f.Prefix = pick(tricky)
+			f.Prefix = pick([]string{"/opt/envs/demo", "~/envs/x", `C:\envs\x`, "${HOME}/envs/y", "/3.10", "yes", "*"})
 		}
 		if rng.IntN(3) == 0 {
 			f.Category = pick(tricky)
