@@ -624,3 +624,48 @@ func BenchmarkSortCorpus(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(vs)), "versions/op")
 }
+
+// FuzzVersionCompare checks Compare against conda's comparison rules
+// applied to the generic parsed form (pyLess), and that it is antisymmetric
+// and consistent with StartsWith.
+func FuzzVersionCompare(f *testing.F) {
+	for _, p := range [][2]string{{"1.0", "1.0.0"}, {"1.1dev1", "1.1_"}, {"1.0+a", "1.0"},
+		{"18446744073709551616", "18446744073709551615"}, {"1.0post", "1.0.post"}, {"1!0", "9"}} {
+		f.Add(p[0], p[1])
+	}
+	ref := func(t *testing.T, a, b Version) int {
+		for _, pair := range [][2]seq{{a.d.main, b.d.main}, {a.d.local, b.d.local}} {
+			x, y := parsePyRepr(t, pyRepr(pair[0])), parsePyRepr(t, pyRepr(pair[1]))
+			if pyRepr(pair[0]) == "[]" {
+				x = nil
+			}
+			if pyRepr(pair[1]) == "[]" {
+				y = nil
+			}
+			switch {
+			case pyLess(x, y):
+				return -1
+			case pyLess(y, x):
+				return 1
+			}
+		}
+		return 0
+	}
+	f.Fuzz(func(t *testing.T, sa, sb string) {
+		a, errA := ParseVersion(sa)
+		b, errB := ParseVersion(sb)
+		if errA != nil || errB != nil {
+			return
+		}
+		got := a.Compare(b)
+		if want := ref(t, a, b); got != want {
+			t.Fatalf("Compare(%q, %q) = %d, conda's rules give %d", sa, sb, got, want)
+		}
+		if back := b.Compare(a); back != -got {
+			t.Fatalf("Compare(%q, %q) = %d but Compare(%q, %q) = %d", sa, sb, got, sb, sa, back)
+		}
+		if got == 0 && !a.StartsWith(b) {
+			t.Fatalf("%q equals %q but does not start with it", sa, sb)
+		}
+	})
+}
