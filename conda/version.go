@@ -296,22 +296,25 @@ func ParseVersion(s string) (Version, error) {
 	return Version{d: d}, nil
 }
 
-// countSeq returns upper bounds for the atoms and components s adds.
+// countSeq adds the atoms and components s will need to nAtoms and nComps
+// (exactly, except that a trailing "_" is counted as a separator).
 func countSeq(s string, nAtoms, nComps int) (int, int) {
 	nComps++
-	nAtoms++ // a possible implicit 0
 	prev := byte(0)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '.' || c == '_' {
 			nComps++
-			nAtoms++
 			prev = 0
 			continue
 		}
-		if class(c) != prev {
+		cl := class(c)
+		if prev == 0 && cl != 1 {
+			nAtoms++ // implicit 0 before a component that starts with a non-digit
+		}
+		if cl != prev {
 			nAtoms++
-			prev = class(c)
+			prev = cl
 		}
 	}
 	return nAtoms, nComps
