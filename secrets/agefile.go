@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"filippo.io/age"
@@ -106,16 +107,29 @@ func (noIdentity) Unwrap([]*age.Stanza) ([]byte, error) {
 }
 
 // trackingIdentity records, for one Open call, which identity unwrapped the
-// file key.
+// file key and, for a passphrase, the scrypt work factor of the file.
 type trackingIdentity struct {
-	id      Identity
-	matched *Identity
+	id    Identity
+	match *match
+}
+
+type match struct {
+	id         Identity
+	workFactor int // of the scrypt stanza, when there is one
 }
 
 func (t trackingIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	k, err := t.id.Unwrap(stanzas)
 	if err == nil {
-		*t.matched = t.id
+		t.match.id = t.id
+		for _, s := range stanzas {
+			if s.Type == "scrypt" && len(s.Args) == 2 {
+				// age validated it before unwrapping.
+				if n, err := strconv.Atoi(s.Args[1]); err == nil {
+					t.match.workFactor = n
+				}
+			}
+		}
 	}
 	return k, err
 }

@@ -87,9 +87,10 @@ func ParseRecipient(s string) (Recipient, error) {
 		return nil, errors.New("parsing recipient: this is an age secret key, not a public key")
 	case s == passphraseString:
 		return nil, errors.New("parsing recipient: the passphrase recipient needs the passphrase (use NewPassphraseRecipient)")
-	case strings.Contains(s, "ssh-"):
-		return parseSSHRecipient(s)
 	default:
+		if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(s)); err == nil {
+			return parseSSHRecipient(s)
+		}
 		return nil, errors.New("parsing recipient: unrecognized recipient (want age1…, ssh-ed25519 or ssh-rsa public key)")
 	}
 }

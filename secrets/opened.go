@@ -34,6 +34,7 @@ type Opened struct {
 	recipients []string             // sorted, unique
 	known      map[string]Recipient // parsed recipients, by public string
 	passphrase *passphraseIdentity  // the passphrase identity that opened it, if any
+	workFactor int                  // the scrypt work factor of the section it opened
 	dataKey    []byte
 	wrapped    string // data key wrapped for recipients, armored
 	entries    map[string]*entry
@@ -96,11 +97,11 @@ func (s *Section) Open(envName string, ids ...Identity) (*Opened, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening secrets: invalid section: %w", err)
 	}
-	var matched Identity
+	var m match
 	tracked := make([]Identity, 0, len(ids))
 	for _, id := range ids {
 		if id != nil {
-			tracked = append(tracked, trackingIdentity{id: id, matched: &matched})
+			tracked = append(tracked, trackingIdentity{id: id, match: &m})
 		}
 	}
 	key, err := unwrapDataKey(s.DataKey, tracked)
@@ -129,8 +130,8 @@ func (s *Section) Open(envName string, ids ...Identity) (*Opened, error) {
 		wrapped:    s.DataKey,
 		entries:    make(map[string]*entry, len(d.entries)),
 	}
-	if p, ok := matched.(*passphraseIdentity); ok {
-		o.passphrase = p
+	if p, ok := m.id.(*passphraseIdentity); ok {
+		o.passphrase, o.workFactor = p, m.workFactor
 	}
 	for _, e := range d.entries {
 		value, err := aead.Open(nil, e.nonce, e.ct, additionalData(envName, e.name))
@@ -266,7 +267,8 @@ func (o *Opened) RemoveRecipient(recipient string) error {
 // Rotate replaces the data key with a new random one, wraps it for the same
 // recipients and marks every value to be sealed again. For a passphrase
 // section, the section must have been opened with [NewPassphraseIdentity] (or
-// created with the passphrase recipient). On error nothing changes.
+// created with the passphrase recipient); the new key is wrapped at the work
+// factor of the section that was opened. On error nothing changes.
 func (o *Opened) Rotate() error {
 	if o.closed {
 		return errClosed
@@ -435,7 +437,7 @@ func (o *Opened) recipient(public string) (Recipient, error) {
 		if o.passphrase == nil {
 			return nil, errors.New("wrapping the data key for the passphrase recipient needs the passphrase: open the section with NewPassphraseIdentity")
 		}
-		r, err := NewPassphraseRecipient(o.passphrase.passphrase, 0)
+		r, err := NewPassphraseRecipient(o.passphrase.passphrase, o.workFactor)
 		if err != nil {
 			return nil, err
 		}

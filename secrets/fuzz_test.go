@@ -1,0 +1,151 @@
+package secrets
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// seedVectors adds every file of testdata/vectors as a fuzz seed.
+func seedVectors(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(vectorsDir, "*.yaml"))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("version: 1\n"))
+	f.Add([]byte("version: 2\nfoo: bar\n"))
+	f.Add([]byte("- a\n- b\n"))
+	f.Add([]byte("version: &a 1\nrecipients: *a\n"))
+}
+
+// FuzzParseSection: ParseSection never panics; it returns a section or an
+// error, never both; an accepted section marshals, re-parses to an equal
+// section, and marshals to the same bytes again.
+func FuzzParseSection(f *testing.F) {
+	seedVectors(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSection(data)
+		if err != nil {
+			if s != nil {
+				t.Fatal("section and error")
+			}
+			return
+		}
+		m1, err := s.Marshal()
+		if err != nil {
+			t.Fatalf("accepted section does not marshal: %v", err)
+		}
+		s2, err := ParseSection(m1)
+		if err != nil {
+			t.Fatalf("marshalled section does not parse: %v\n%s", err, m1)
+		}
+		if !reflect.DeepEqual(s, s2) {
+			t.Fatalf("round trip changed the section")
+		}
+		m2, err := s2.Marshal()
+		if err != nil || !bytes.Equal(m1, m2) {
+			t.Fatalf("marshalling is not stable: %v", err)
+		}
+	})
+}
+
+// FuzzOpen parses and opens arbitrary input with the vector identity: no
+// panic, and whatever opens reseals to a section that opens to the same
+// values.
+func FuzzOpen(f *testing.F) {
+	seedVectors(f)
+	idText, err := os.ReadFile(filepath.Join(vectorsDir, "identity.txt"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	ids, err := ParseIdentities(bytes.NewReader(idText))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSection(data)
+		if err != nil {
+			return
+		}
+		o, err := s.Open("demo", ids...)
+		if err != nil {
+			return
+		}
+		defer o.Close()
+		again, err := o.Seal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(again, s) {
+			t.Fatal("resealing an unchanged section changed it")
+		}
+	})
+}
+
+// FuzzParseRecipient: an accepted recipient's String form parses back to
+// itself; a rejected input is never echoed in the error when it looks like a
+// secret key.
+func FuzzParseRecipient(f *testing.F) {
+	for _, s := range []string{
+		"age1cfd8khnm5hh0pwdus5nx2p30s3f7tvp786j6jx8dn5aes4xh2d5qzp4rgt",
+		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDeN7F1M0rNZwA0x8l1h8n6h3Yv9mJ8m0z3vJp2n0q5K c",
+		"AGE-SECRET-KEY-1QQQQ",
+		"passphrase",
+		"",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRecipient(s)
+		if err != nil {
+			if r != nil {
+				t.Fatal("recipient and error")
+			}
+			if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(s)), "AGE-SECRET-KEY-") && len(s) > 20 && strings.Contains(err.Error(), strings.TrimSpace(s)) {
+				t.Fatalf("error echoes a secret key: %v", err)
+			}
+			return
+		}
+		r2, err := ParseRecipient(r.String())
+		if err != nil || r2.String() != r.String() {
+			t.Fatalf("canonical form %q does not round-trip: %v", r.String(), err)
+		}
+		if err := canonicalRecipient(r.String()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzParseIdentities: no panic, identities or an error, and the error never
+// contains a long input line (which could be key material).
+func FuzzParseIdentities(f *testing.F) {
+	f.Add([]byte("# comment\nAGE-SECRET-KEY-1QQQQ\n"))
+	f.Add([]byte("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"))
+	if idText, err := os.ReadFile(filepath.Join(vectorsDir, "identity.txt")); err == nil {
+		f.Add(idText)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ids, err := ParseIdentities(bytes.NewReader(data))
+		if err != nil {
+			if ids != nil {
+				t.Fatal("identities and error")
+			}
+			for _, line := range strings.Split(string(data), "\n") {
+				if line = strings.TrimSpace(line); len(line) >= 24 && strings.Contains(err.Error(), line) {
+					t.Fatalf("error echoes input line %q", line)
+				}
+			}
+			return
+		}
+		if len(ids) == 0 {
+			t.Fatal("no identities and no error")
+		}
+	})
+}
