@@ -247,8 +247,9 @@ func checkLocalHeaders(r io.ReaderAt, size int64, files []*zip.File) error {
 }
 
 // newZstdReader returns a single-goroutine zstd decoder bounded by lim.
-func newZstdReader(r io.Reader, lim Limits) (*zstd.Decoder, error) {
-	return zstd.NewReader(r,
+// The caller must Close it.
+func newZstdReader(lim Limits) (*zstd.Decoder, error) {
+	return zstd.NewReader(nil,
 		zstd.WithDecoderConcurrency(1),
 		zstd.WithDecoderMaxWindow(lim.MaxZstdWindow),
 		zstd.WithDecoderMaxMemory(lim.MaxZstdWindow),
@@ -256,18 +257,18 @@ func newZstdReader(r io.Reader, lim Limits) (*zstd.Decoder, error) {
 }
 
 // openZstdMember opens a .tar.zst member of a validated .conda and calls fn
-// with the decompressed tar stream.
-func openZstdMember(f *zip.File, lim Limits, fn func(io.Reader) error) error {
+// with the decompressed tar stream. dec is reset onto the member, so one
+// decoder (and its window-sized history buffer, 128 MiB for conda-forge
+// packages) serves both members of an archive.
+func openZstdMember(f *zip.File, dec *zstd.Decoder, fn func(io.Reader) error) error {
 	rc, err := f.Open()
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", f.Name, err)
 	}
 	defer rc.Close()
-	dec, err := newZstdReader(rc, lim)
-	if err != nil {
+	if err := dec.Reset(rc); err != nil {
 		return fmt.Errorf("%s: %w", f.Name, err)
 	}
-	defer dec.Close()
 	if err := fn(dec); err != nil {
 		return fmt.Errorf("%s: %w", f.Name, err)
 	}

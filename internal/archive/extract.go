@@ -65,7 +65,12 @@ func ExtractConda(ctx context.Context, r io.ReaderAt, size int64, dst string, op
 	if err != nil {
 		return err
 	}
-	if err := openZstdMember(cz.info, x.lim, func(r io.Reader) error {
+	dec, err := newZstdReader(x.lim)
+	if err != nil {
+		return err
+	}
+	defer dec.Close()
+	if err := openZstdMember(cz.info, dec, func(r io.Reader) error {
 		return x.tar(ctx, r, onlyInfo)
 	}); err != nil {
 		return err
@@ -73,7 +78,7 @@ func ExtractConda(ctx context.Context, r io.ReaderAt, size int64, dst string, op
 	if cz.pkg != nil {
 		// Real packages (conda-forge's andes) keep info/licenses/ in the
 		// pkg tar; duplicates of info tar members are refused by claim.
-		if err := openZstdMember(cz.pkg, x.lim, func(r io.Reader) error {
+		if err := openZstdMember(cz.pkg, dec, func(r io.Reader) error {
 			return x.tar(ctx, r, nil)
 		}); err != nil {
 			return err

@@ -74,7 +74,12 @@ func ReadInfoFrom(ctx context.Context, r io.ReaderAt, size int64, format Format,
 		if err != nil {
 			return nil, err
 		}
-		err = openZstdMember(cz.info, lim, func(r io.Reader) error {
+		dec, err := newZstdReader(lim)
+		if err != nil {
+			return nil, err
+		}
+		defer dec.Close()
+		err = openZstdMember(cz.info, dec, func(r io.Reader) error {
 			return readInfoTar(ctx, r, want, lim, out)
 		})
 		if err != nil {

@@ -47,9 +47,10 @@ type WriteOptions struct {
 	ModTime time.Time
 }
 
-// zipTime is the fixed modification time of .conda ZIP entries (the DOS
-// epoch; ZIP cannot store earlier dates).
-var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+// zipDOSDate is the fixed MS-DOS date of .conda ZIP entries, 1980-01-01
+// (the earliest a ZIP can store), with time 00:00:00 and no extended
+// timestamp field.
+const zipDOSDate = 1<<5 | 1
 
 // Write writes a package archive of the given format holding files to w.
 // Output is deterministic: info/ members first, then the others, each group
@@ -252,7 +253,7 @@ func writeConda(ctx context.Context, w io.Writer, dist string, info, pkg []File,
 		hdr := &zip.FileHeader{
 			Name:               name,
 			Method:             zip.Store,
-			Modified:           zipTime,
+			ModifiedDate:       zipDOSDate,
 			CRC32:              crc32.ChecksumIEEE(data),
 			CompressedSize64:   uint64(len(data)),
 			UncompressedSize64: uint64(len(data)),
