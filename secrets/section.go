@@ -18,6 +18,10 @@ import (
 // Version is the section format version written by this package.
 const Version = 1
 
+// MaxValueSize is the largest secret value, in bytes, that [Opened.Set]
+// accepts.
+const MaxValueSize = 1 << 20
+
 // Limits that keep a hostile section from costing unbounded work.
 const (
 	maxSectionSize = 16 << 20 // ParseSection input
@@ -26,12 +30,9 @@ const (
 	maxDataKeySize = 1 << 20 // armored data_key
 	maxNameLen     = 256
 	maxEnvNameLen  = 1024
-	// MaxValueSize is the largest secret value, in bytes, that [Opened.Set]
-	// accepts.
-	MaxValueSize = 1 << 20
-	macSize      = 32
-	nonceSize    = chacha20poly1305.NonceSizeX
-	tagSize      = chacha20poly1305.Overhead
+	macSize        = 32
+	nonceSize      = chacha20poly1305.NonceSizeX
+	tagSize        = chacha20poly1305.Overhead
 )
 
 // Section is the sealed `secrets:` section of a lockfile: a plain, YAML-able
