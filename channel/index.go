@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -108,32 +109,20 @@ func (p *part) decode(i int) ([]*conda.Record, error) {
 		}
 		recs = recs[:len(recs)+1]
 		r := &recs[len(recs)-1]
-		*r = conda.Record{}
-		val := p.data[e.valOff : e.valOff+e.valLen]
-		version, hasVersion, err := decodeRecord(val, r)
-		if err != nil {
+		if err := r.UnmarshalJSON(p.data[e.valOff : e.valOff+e.valLen]); err != nil {
+			if errors.Is(err, conda.ErrInvalidVersion) {
+				// conda cannot order such a record either; leave it
+				// out rather than fail every solve touching the name.
+				recs = recs[:len(recs)-1]
+				continue
+			}
 			return nil, fmt.Errorf("decoding record %q in %s: %w", fn, p.source, err)
 		}
-		if r.Name == "" {
-			r.Name = nameFromFn(fn)
-		}
 		if r.Name != name {
-			// The scan files a record under its "name"; this only
-			// happens when the name is absent and the file name
-			// disagrees with itself, which cannot occur, or on a bug.
+			// The scan files a record under its "name" field, so this
+			// is a record the scan saw without one.
 			return nil, fmt.Errorf("decoding record %q in %s: name %q filed under %q", fn, p.source, r.Name, name)
 		}
-		if !hasVersion {
-			return nil, fmt.Errorf("decoding record %q in %s: no version", fn, p.source)
-		}
-		v, ok := parseVersion(version)
-		if !ok {
-			// conda cannot order such a record either; leave it out
-			// rather than fail every solve touching the name.
-			recs = recs[:len(recs)-1]
-			continue
-		}
-		r.Version = v
 		r.Fn = fn
 		r.Channel = p.channel
 		if r.Subdir == "" {
@@ -151,12 +140,6 @@ func (p *part) decode(i int) ([]*conda.Record, error) {
 		out[k] = &recs[k]
 	}
 	return out, nil
-}
-
-// parseVersion parses a version, reporting whether it is usable.
-func parseVersion(s string) (conda.Version, bool) {
-	v, err := conda.ParseVersion(s)
-	return v, err == nil
 }
 
 func (p *part) key(e entry) (string, error) {
