@@ -323,7 +323,7 @@ func TestLoadLocalChannels(t *testing.T) {
 
 	var l Loader
 	for _, loc := range []string{demo, "file://" + filepath.ToSlash(abs)} {
-		ix, err := l.Load(ctx, []Source{{URL: loc, Name: "conda-forge"}}, "linux-64")
+		ix, err := l.LoadSources(ctx, []Source{{URL: loc, Name: "conda-forge"}}, "linux-64")
 		if err != nil {
 			t.Fatalf("Load(%s): %v", loc, err)
 		}
@@ -353,7 +353,7 @@ func TestLoadLocalChannels(t *testing.T) {
 	}
 
 	// Channel priority: the first channel's records come first.
-	ix, err := l.Load(ctx, []Source{
+	ix, err := l.LoadSources(ctx, []Source{
 		{URL: filepath.Join(corpus, "conda/tests/data/base_url_channel"), Name: "main"},
 		{URL: demo, Name: "conda-forge"},
 	}, "linux-64")
@@ -372,10 +372,10 @@ func TestLoadLocalChannels(t *testing.T) {
 	}
 
 	// A channel with only one of the two subdirs is fine; neither is not.
-	if _, err := l.Load(ctx, []Source{{URL: filepath.Join(corpus, "rattler/test-data/channels/dummy")}}, "linux-64"); err != nil {
+	if _, err := l.LoadSources(ctx, []Source{{URL: filepath.Join(corpus, "rattler/test-data/channels/dummy")}}, "linux-64"); err != nil {
 		t.Errorf("channel without noarch: %v", err)
 	}
-	_, err = l.Load(ctx, []Source{{URL: filepath.Join(corpus, "rattler/test-data/channels/dummy"), Name: "dummy"}}, "osx-arm64")
+	_, err = l.LoadSources(ctx, []Source{{URL: filepath.Join(corpus, "rattler/test-data/channels/dummy"), Name: "dummy"}}, "osx-arm64")
 	if err == nil || !strings.Contains(err.Error(), "dummy") || !strings.Contains(err.Error(), "osx-arm64") {
 		t.Errorf("channel with neither subdir: error %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/envseal/envseal/conda"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -157,7 +158,7 @@ func TestHTTPLoadAndCache(t *testing.T) {
 	src := []Source{{URL: srv.URL + "/ch", Name: "ch"}}
 
 	// Cold: zst tried (404), then json.
-	ix, err := l.Load(ctx, src, "linux-64")
+	ix, err := l.LoadSources(ctx, src, "linux-64")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestHTTPLoadAndCache(t *testing.T) {
 	// Warm, no max-age: conditional GET answered 304, and zst is not
 	// asked again (it was missing a moment ago).
 	before := f.total()
-	ix, err = l.Load(ctx, src, "linux-64")
+	ix, err = l.LoadSources(ctx, src, "linux-64")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +200,7 @@ func TestHTTPLoadAndCache(t *testing.T) {
 
 	// Content changes: new ETag → 200 → new data.
 	f.set("/ch/linux-64/repodata.json", repodataDoc("linux-64", "a-1.0-0", "a-2.0-0", "a-3.0-0"), `"v2"`)
-	ix, err = l.Load(ctx, src, "linux-64")
+	ix, err = l.LoadSources(ctx, src, "linux-64")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,19 +212,19 @@ func TestHTTPLoadAndCache(t *testing.T) {
 	f.mu.Lock()
 	f.cc = "public, max-age=1200"
 	f.mu.Unlock()
-	if _, err := l.Load(ctx, src, "linux-64"); err != nil { // 304s, records max-age
+	if _, err := l.LoadSources(ctx, src, "linux-64"); err != nil { // 304s, records max-age
 		t.Fatal(err)
 	}
 	before = f.total()
 	now = now.Add(10 * time.Minute)
-	if _, err := l.Load(ctx, src, "linux-64"); err != nil {
+	if _, err := l.LoadSources(ctx, src, "linux-64"); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.total() - before; n != 0 {
 		t.Errorf("fresh cache made %d requests", n)
 	}
 	now = now.Add(30 * time.Minute)
-	if _, err := l.Load(ctx, src, "linux-64"); err != nil {
+	if _, err := l.LoadSources(ctx, src, "linux-64"); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.total() - before; n != 2 {
@@ -233,14 +234,14 @@ func TestHTTPLoadAndCache(t *testing.T) {
 	// Offline: a hit needs no server; a miss names the URL.
 	off := &Loader{CacheDir: cache, Offline: true, Now: l.Now}
 	before = f.total()
-	ix, err = off.Load(ctx, src, "linux-64")
+	ix, err = off.LoadSources(ctx, src, "linux-64")
 	if err != nil {
 		t.Fatalf("offline hit: %v", err)
 	}
 	if got := names(t, ix, "b"); len(got) != 1 || f.total() != before {
 		t.Errorf("offline: b=%v, %d requests", got, f.total()-before)
 	}
-	_, err = off.Load(ctx, []Source{{URL: srv.URL + "/other", Name: "other"}}, "linux-64")
+	_, err = off.LoadSources(ctx, []Source{{URL: srv.URL + "/other", Name: "other"}}, "linux-64")
 	if !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), srv.URL+"/other/linux-64/repodata.json") {
 		t.Errorf("offline miss: %v", err)
 	}
@@ -249,7 +250,7 @@ func TestHTTPLoadAndCache(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cache, key+".json"), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := off.Load(ctx, src, "linux-64"); !errors.Is(err, ErrNotCached) {
+	if _, err := off.LoadSources(ctx, src, "linux-64"); !errors.Is(err, ErrNotCached) {
 		t.Errorf("offline with tampered cache: %v", err)
 	}
 }
@@ -260,7 +261,7 @@ func TestHTTPZstPreferred(t *testing.T) {
 	f.set("/ch/linux-64/repodata.json", repodataDoc("linux-64", "j-1.0-0"), `"j"`)
 	srv := newServer(t, f)
 	l := &Loader{HTTPClient: srv.Client(), CacheDir: t.TempDir()}
-	ix, err := l.Load(context.Background(), []Source{{URL: srv.URL + "/ch/"}}, "linux-64")
+	ix, err := l.LoadSources(context.Background(), []Source{{URL: srv.URL + "/ch/"}}, "linux-64")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +275,7 @@ func TestHTTPZstPreferred(t *testing.T) {
 		t.Errorf("Channels() = %q", ch)
 	}
 	// Second load: conditional on the .zst.
-	if _, err := l.Load(context.Background(), []Source{{URL: srv.URL + "/ch"}}, "linux-64"); err != nil {
+	if _, err := l.LoadSources(context.Background(), []Source{{URL: srv.URL + "/ch"}}, "linux-64"); err != nil {
 		t.Fatal(err)
 	}
 	if last := f.statuses[len(f.statuses)-1]; last != "GET /ch/noarch/repodata.json 404" && !strings.Contains(strings.Join(f.statuses, ","), "repodata.json.zst 304") {
@@ -290,17 +291,17 @@ func TestHTTPMissingSubdirs(t *testing.T) {
 	l := &Loader{HTTPClient: srv.Client(), CacheDir: t.TempDir()}
 	ctx := context.Background()
 	for _, ch := range []string{"only-noarch", "only-linux"} {
-		if _, err := l.Load(ctx, []Source{{URL: srv.URL + "/" + ch}}, "linux-64"); err != nil {
+		if _, err := l.LoadSources(ctx, []Source{{URL: srv.URL + "/" + ch}}, "linux-64"); err != nil {
 			t.Errorf("%s: %v", ch, err)
 		}
 	}
-	_, err := l.Load(ctx, []Source{{URL: srv.URL + "/only-noarch"}, {URL: srv.URL + "/nothing", Name: "nothing"}}, "linux-64")
+	_, err := l.LoadSources(ctx, []Source{{URL: srv.URL + "/only-noarch"}, {URL: srv.URL + "/nothing", Name: "nothing"}}, "linux-64")
 	if !errors.Is(err, ErrNoRepodata) || !strings.Contains(err.Error(), "channel nothing") {
 		t.Errorf("channel with neither subdir: %v", err)
 	}
 	// A 404 is cached: offline, it is still "absent", not "not cached".
 	off := &Loader{CacheDir: l.CacheDir, Offline: true}
-	if _, err := off.Load(ctx, []Source{{URL: srv.URL + "/only-linux"}}, "linux-64"); err != nil {
+	if _, err := off.LoadSources(ctx, []Source{{URL: srv.URL + "/only-linux"}}, "linux-64"); err != nil {
 		t.Errorf("offline with a cached 404: %v", err)
 	}
 }
@@ -315,7 +316,7 @@ func TestHTTPCredentialsNeverLeak(t *testing.T) {
 	cache := t.TempDir()
 	l := &Loader{HTTPClient: srv.Client(), CacheDir: cache}
 	tokURL := srv.URL + "/t/" + token + "/ch"
-	_, err := l.Load(context.Background(), []Source{{URL: tokURL}}, "linux-64")
+	_, err := l.LoadSources(context.Background(), []Source{{URL: tokURL}}, "linux-64")
 	if err == nil {
 		t.Fatal("garbled noarch loaded without error")
 	}
@@ -328,7 +329,7 @@ func TestHTTPCredentialsNeverLeak(t *testing.T) {
 	}
 
 	f.set("/ch/noarch/repodata.json", repodataDoc("noarch", "b-1.0-0"), `"e"`)
-	ix, err := l.Load(context.Background(), []Source{{URL: tokURL}}, "linux-64")
+	ix, err := l.LoadSources(context.Background(), []Source{{URL: tokURL}}, "linux-64")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +352,7 @@ func TestHTTPCredentialsNeverLeak(t *testing.T) {
 	}
 
 	// Without the token: 401, reported without credentials.
-	_, err = l.Load(context.Background(), []Source{{URL: srv.URL + "/ch"}}, "linux-64")
+	_, err = l.LoadSources(context.Background(), []Source{{URL: srv.URL + "/ch"}}, "linux-64")
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("missing token: %v", err)
 	}
@@ -362,7 +363,7 @@ func TestHTTPCredentialsNeverLeak(t *testing.T) {
 	b.set("/ch/noarch/repodata.json", repodataDoc("noarch", "b-1.0-0"), "")
 	bsrv := newServer(t, b)
 	withAuth := strings.Replace(bsrv.URL, "http://", "http://alice:secret@", 1) + "/ch"
-	ix, err = l.Load(context.Background(), []Source{{URL: withAuth}}, "noarch")
+	ix, err = l.LoadSources(context.Background(), []Source{{URL: withAuth}}, "noarch")
 	if err != nil {
 		t.Fatalf("basic auth: %v", err)
 	}
@@ -370,7 +371,7 @@ func TestHTTPCredentialsNeverLeak(t *testing.T) {
 		t.Errorf("channel name %q leaks credentials", ch)
 	}
 	b.user = "bob"
-	_, err = (&Loader{HTTPClient: bsrv.Client()}).Load(context.Background(), []Source{{URL: withAuth}}, "noarch")
+	_, err = (&Loader{HTTPClient: bsrv.Client()}).LoadSources(context.Background(), []Source{{URL: withAuth}}, "noarch")
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("bad basic auth: %v", err)
 	}
@@ -387,7 +388,7 @@ func TestHTTPTruncatedResponse(t *testing.T) {
 	}))
 	defer srv.Close()
 	l := &Loader{HTTPClient: srv.Client()}
-	_, err := l.Load(context.Background(), []Source{{URL: srv.URL + "/ch"}}, "linux-64")
+	_, err := l.LoadSources(context.Background(), []Source{{URL: srv.URL + "/ch"}}, "linux-64")
 	if err == nil || !strings.Contains(err.Error(), srv.URL+"/ch/linux-64/repodata.json") {
 		t.Errorf("truncated response: %v", err)
 	}
@@ -399,8 +400,54 @@ func TestHTTPContextCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	l := &Loader{HTTPClient: srv.Client()}
-	_, err := l.Load(ctx, []Source{{URL: srv.URL + "/ch"}}, "linux-64")
+	_, err := l.LoadSources(ctx, []Source{{URL: srv.URL + "/ch"}}, "linux-64")
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled load: %v", err)
+	}
+}
+
+func TestLoadCondaChannels(t *testing.T) {
+	const token = "tk-XYZ-9"
+	f := newFakeChannel()
+	f.token = token
+	f.set("/main/linux-64/repodata.json", repodataDoc("linux-64", "m-1-0"), "")
+	f.set("/r/noarch/repodata.json", repodataDoc("noarch", "r-1-0"), "")
+	f.set("/forge/osx-64/repodata.json", repodataDoc("osx-64", "o-1-0"), "")
+	srv := newServer(t, f)
+	cfg := conda.ChannelConfig{
+		Alias:           srv.URL + "/t/" + token,
+		DefaultChannels: []string{srv.URL + "/t/" + token + "/main", srv.URL + "/t/" + token + "/r"},
+	}
+	var chans []conda.Channel
+	for _, s := range []string{"defaults", srv.URL + "/t/" + token + "/forge/osx-64"} {
+		c, err := conda.ParseChannel(s, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chans = append(chans, c)
+	}
+	l := &Loader{HTTPClient: srv.Client(), CacheDir: t.TempDir()}
+	ix, err := l.Load(context.Background(), chans, "linux-64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sd := range ix.Subdirs() {
+		got = append(got, sd.Subdir)
+	}
+	if want := []string{"linux-64", "noarch", "osx-64"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("subdirs %v, want %v (defaults members, then the osx-64 channel)", got, want)
+	}
+	for _, n := range ix.Names() {
+		recs, err := ix.Candidates(n)
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("%s: %v %v", n, recs, err)
+		}
+		if strings.Contains(recs[0].URL, token) || strings.Contains(recs[0].Channel, token) {
+			t.Errorf("%s leaks the token: %q %q", n, recs[0].URL, recs[0].Channel)
+		}
+	}
+	if _, err := l.Load(context.Background(), []conda.Channel{{}}, "linux-64"); err == nil {
+		t.Error("zero channel loaded")
 	}
 }

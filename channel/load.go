@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/envseal/envseal/conda"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -73,32 +74,79 @@ func (l *Loader) client() *http.Client {
 
 // Load reads platform and noarch of every channel, concurrently, and
 // returns an Index in channel order (platform before noarch within a
-// channel). A platform of "noarch" or "" reads noarch only.
+// channel). A platform of "noarch" or "" reads noarch only. A channel
+// written with a subdir ("https://host/ch/osx-64") reads that subdir and
+// noarch instead; "defaults" reads its members in order.
 //
 // A subdir that does not exist (404/403, or a missing local directory) is
 // skipped, but a channel with neither subdir is an error wrapping
 // [ErrNoRepodata]. (conda itself also requires noarch for remote channels;
 // envseal accepts either, as mamba and rattler do.) Errors name the
 // channel and the file or URL, never credentials.
-func (l *Loader) Load(ctx context.Context, channels []Source, platform string) (*Index, error) {
-	subdirs := []string{"noarch"}
-	if platform != "" && platform != "noarch" {
-		subdirs = []string{platform, "noarch"}
+func (l *Loader) Load(ctx context.Context, channels []conda.Channel, platform string) (*Index, error) {
+	var srcs []Source
+	var subdirs [][]string
+	var add func(c conda.Channel) error
+	add = func(c conda.Channel) error {
+		switch {
+		case c.IsDefaults():
+			for _, m := range c.Members() {
+				if err := add(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		case c.IsZero() || c.IsPattern() || c.URLWithCredentials() == "":
+			return fmt.Errorf("channel %q cannot be loaded", c.Name())
+		}
+		p := platform
+		if c.Platform() != "" {
+			p = string(c.Platform())
+		}
+		srcs = append(srcs, Source{URL: c.URLWithCredentials(), Name: c.Name()})
+		subdirs = append(subdirs, subdirsFor(p))
+		return nil
 	}
+	for _, c := range channels {
+		if err := add(c); err != nil {
+			return nil, err
+		}
+	}
+	return l.load(ctx, srcs, subdirs)
+}
+
+// LoadSources is [Loader.Load] for channels given as [Source] values.
+func (l *Loader) LoadSources(ctx context.Context, channels []Source, platform string) (*Index, error) {
+	subdirs := make([][]string, len(channels))
+	for k := range subdirs {
+		subdirs[k] = subdirsFor(platform)
+	}
+	return l.load(ctx, channels, subdirs)
+}
+
+func subdirsFor(platform string) []string {
+	if platform == "" || platform == "noarch" {
+		return []string{"noarch"}
+	}
+	return []string{platform, "noarch"}
+}
+
+func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string) (*Index, error) {
 	type result struct {
 		p   *part
 		err error
 	}
-	results := make([]result, len(channels)*len(subdirs))
+	results := make([][]result, len(channels))
 	var wg sync.WaitGroup
 	for ci, ch := range channels {
-		for si, sd := range subdirs {
+		results[ci] = make([]result, len(subdirs[ci]))
+		for si, sd := range subdirs[ci] {
 			wg.Add(1)
-			go func(k int, ch Source, sd string) {
+			go func(ci, si int, ch Source, sd string) {
 				defer wg.Done()
 				p, err := l.loadSubdir(ctx, ch, sd)
-				results[k] = result{p, err}
-			}(ci*len(subdirs)+si, ch, sd)
+				results[ci][si] = result{p, err}
+			}(ci, si, ch, sd)
 		}
 	}
 	wg.Wait()
@@ -107,8 +155,7 @@ func (l *Loader) Load(ctx context.Context, channels []Source, platform string) (
 	for ci, ch := range channels {
 		found := false
 		var chErrs []error
-		for si := range subdirs {
-			r := results[ci*len(subdirs)+si]
+		for _, r := range results[ci] {
 			if r.err != nil {
 				chErrs = append(chErrs, r.err)
 				continue
@@ -127,7 +174,7 @@ func (l *Loader) Load(ctx context.Context, channels []Source, platform string) (
 			if loc, err := parseLocation(ch.URL); err == nil && name == "" {
 				name = loc.clean
 			}
-			errs = append(errs, fmt.Errorf("channel %s: %w for %s", name, ErrNoRepodata, strings.Join(subdirs, " or ")))
+			errs = append(errs, fmt.Errorf("channel %s: %w for %s", name, ErrNoRepodata, strings.Join(subdirs[ci], " or ")))
 		}
 	}
 	if len(errs) > 0 {

@@ -160,7 +160,7 @@ func TestLocalGarbledFiles(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "ch", "noarch", "repodata.json")
 	os.WriteFile(bad, good[:100], 0o644)
-	_, err = (&Loader{}).Load(context.Background(), []Source{{URL: filepath.Join(dir, "ch"), Name: "local"}}, "linux-64")
+	_, err = (&Loader{}).LoadSources(context.Background(), []Source{{URL: filepath.Join(dir, "ch"), Name: "local"}}, "linux-64")
 	if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "channel local") {
 		t.Errorf("garbled local channel: %v", err)
 	}

@@ -66,6 +66,9 @@ func WriteFile(path string, opts Options) (Stats, error) {
 	}
 	tmp := f.Name()
 	st, err := Generate(f, opts)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
