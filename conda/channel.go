@@ -96,6 +96,9 @@ func ExpandDefaults(cfg ChannelConfig, p Platform) ([]Channel, error) {
 	}
 	out := make([]Channel, 0, len(urls))
 	for _, u := range urls {
+		if isDefaultsString(u) {
+			return nil, errors.New("expanding defaults: \"defaults\" lists itself")
+		}
 		c, err := ParseChannel(u, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("expanding defaults: %w", err)
@@ -106,6 +109,13 @@ func ExpandDefaults(cfg ChannelConfig, p Platform) ([]Channel, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// isDefaultsString reports whether s names the "defaults" multi-channel
+// (possibly with a subdir).
+func isDefaultsString(s string) bool {
+	n, _ := splitPackageAndSubdir(strings.TrimRight(strings.TrimSpace(s), "/"))
+	return n == DefaultsName
 }
 
 var errEmptyChannel = errors.New("empty channel")
@@ -127,7 +137,7 @@ func parseChannel(s string, cfg ChannelConfig) (Channel, error) {
 		if err != nil {
 			return Channel{}, err
 		}
-		return fileChannel(p)
+		return fileChannel(escapePath(p))
 	}
 	return parseChannelName(s, cfg)
 }
@@ -156,7 +166,11 @@ func isASCIILetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }
 // absLocalPath makes a local channel path absolute, in slash form.
 func absLocalPath(s string, cfg ChannelConfig) (string, error) {
 	if isDrivePath(s) {
-		return strings.ReplaceAll(filepath.Clean(s), `\`, "/"), nil
+		p := cleanSlash(strings.ReplaceAll(s, `\`, "/"))
+		if len(p) == 2 {
+			p += "/"
+		}
+		return p, nil
 	}
 	s = strings.ReplaceAll(s, `\`, "/")
 	if s == "~" || strings.HasPrefix(s, "~/") {
@@ -179,6 +193,24 @@ func absLocalPath(s string, cfg ChannelConfig) (string, error) {
 	return cleanSlash(s), nil
 }
 
+// escapePath percent-encodes the bytes of a slash path that cannot stand
+// in a file:// URL (a drive letter's colon is kept).
+func escapePath(p string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if isASCIILetter(c) || c >= '0' && c <= '9' || strings.IndexByte("/-._~!$&()*+,;=@", c) >= 0 || c == ':' && i == 1 && isDrivePath(p) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
 // cleanSlash cleans a slash-separated absolute path lexically.
 func cleanSlash(p string) string {
 	out := filepath.ToSlash(filepath.Clean(filepath.FromSlash(p)))
@@ -193,8 +225,14 @@ func fileChannel(p string) (Channel, error) {
 	p = strings.TrimRight(p, "/")
 	c := Channel{scheme: "file"}
 	p, c.platform = splitPackageAndSubdir(p)
+	if endsWithPlatform(p) {
+		return Channel{}, errSubdirName
+	}
 	if p == "" {
 		p = "/"
+	}
+	if len(p) == 2 && isASCIILetter(p[0]) && p[1] == ':' {
+		p += "/" // a drive's root
 	}
 	if isDrivePath(p) {
 		p = "/" + p
@@ -217,6 +255,14 @@ func splitPackageAndSubdir(p string) (string, Platform) {
 	}
 	return p, ""
 }
+
+// endsWithPlatform reports whether the last slash segment of p is a known
+// subdir; such a channel could not be told from its own subdir.
+func endsWithPlatform(p string) bool {
+	return IsKnownPlatform(p[strings.LastIndexByte(p, '/')+1:])
+}
+
+var errSubdirName = errors.New("channel name ends with a subdir name")
 
 // hasPackageExt reports whether fn ends with a conda package extension.
 func hasPackageExt(fn string) bool {
@@ -256,8 +302,11 @@ func splitURL(s string) (urlParts, error) {
 		}
 	}
 	u.host = strings.ToLower(authority)
-	if tok, p, ok := cutToken(path); ok {
+	if tok, p, ok := cutToken(path); ok && u.scheme != "file" {
 		u.token, path = tok, p
+		if _, _, again := cutToken(path); again {
+			return u, errors.New("more than one /t/<token> in URL")
+		}
 	}
 	u.path = path
 	return u, nil
@@ -314,6 +363,13 @@ func parseChannelURL(s string, cfg ChannelConfig) (Channel, error) {
 		if !strings.HasPrefix(p, "/") && !isDrivePath(p) {
 			return Channel{}, errors.New("file URL without an absolute path")
 		}
+		check := p
+		if isDrivePath(check) {
+			check = check[2:]
+		}
+		if err := checkURLChars("", check); err != nil {
+			return Channel{}, err
+		}
 		return fileChannel(cleanSlash(p))
 	case "http", "https", "s3", "ftp", "gs":
 	default:
@@ -322,8 +378,14 @@ func parseChannelURL(s string, cfg ChannelConfig) (Channel, error) {
 	if u.host == "" {
 		return Channel{}, errors.New("URL without a host")
 	}
+	if err := checkURLChars(u.host, u.path); err != nil {
+		return Channel{}, err
+	}
 	path, plat := splitPackageAndSubdir(strings.TrimRight(u.path, "/"))
 	path = strings.Trim(path, "/")
+	if endsWithPlatform(path) {
+		return Channel{}, errSubdirName
+	}
 	if strings.Contains(path, "//") {
 		return Channel{}, errors.New("empty path segment")
 	}
@@ -349,6 +411,25 @@ func parseChannelURL(s string, cfg ChannelConfig) (Channel, error) {
 		c.base += "/" + c.name
 	}
 	return c, nil
+}
+
+// checkURLChars rejects characters that have no place in a channel URL's
+// host or path (and ':' in the path, which would clash with "::" in match
+// specs).
+func checkURLChars(host, path string) error {
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !(isASCIILetter(c) || c >= '0' && c <= '9' || strings.IndexByte(".-_:[]%", c) >= 0) {
+			return fmt.Errorf("invalid character %q in host", c)
+		}
+	}
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if !(isASCIILetter(c) || c >= '0' && c <= '9' || strings.IndexByte("/-._~%!$&()*+,;=@", c) >= 0) {
+			return fmt.Errorf("invalid character %q in URL path", c)
+		}
+	}
+	return nil
 }
 
 // underLocation reports whether full is loc or below it, returning the rest.
@@ -445,6 +526,9 @@ func parseChannelName(s string, cfg ChannelConfig) (Channel, error) {
 	if name == "" {
 		return Channel{}, errors.New("no channel name")
 	}
+	if endsWithPlatform(name) {
+		return Channel{}, errSubdirName
+	}
 	if strings.Contains(name, "*") {
 		if err := checkChannelName(name, true); err != nil {
 			return Channel{}, err
@@ -461,6 +545,9 @@ func parseChannelName(s string, cfg ChannelConfig) (Channel, error) {
 		}
 		c := Channel{name: DefaultsName, named: true, defaults: true, platform: plat}
 		for _, d := range defs {
+			if isDefaultsString(d) {
+				return Channel{}, errors.New("expanding defaults: \"defaults\" lists itself")
+			}
 			m, err := ParseChannel(d, cfg)
 			if err != nil {
 				return Channel{}, fmt.Errorf("expanding defaults: %w", err)
@@ -562,6 +649,9 @@ func tokenPath(u urlParts) string {
 
 // checkChannelName validates a slash-separated channel name.
 func checkChannelName(name string, pattern bool) error {
+	if _, _, ok := cutToken("/" + name); ok {
+		return errors.New("a \"t/<x>\" segment pair in a channel name reads as a token")
+	}
 	for seg := range strings.SplitSeq(name, "/") {
 		if seg == "" {
 			return errors.New("empty segment in channel name")
@@ -722,6 +812,9 @@ func (c Channel) MatchRecordChannel(rc string) bool {
 			}
 		}
 		return false
+	}
+	if rc == c.base && !c.pattern {
+		return true
 	}
 	rc = trimRecordChannel(rc)
 	if c.pattern {
