@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is the envseal release; set with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+// Exit codes, chosen once here (STYLE.md §3).
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitUnsolvable  = 3
+	exitIntegrity   = 4
+	exitInterrupted = 130
+)
+
+// streams are the standard streams a command reads and writes; tests pass
+// buffers.
+type streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// usageError is a mistake in how the command was called (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// exitCoder is implemented by errors that choose their own exit code
+// (UnsolvableError and the secrets errors are mapped in exitCode).
+type exitCoder interface{ ExitCode() int }
+
+// silentError carries an exit code for a failure whose message has already
+// been written (for example as JSON on stdout).
+type silentError struct {
+	code int
+	err  error
+}
+
+func (e *silentError) Error() string { return e.err.Error() }
+func (e *silentError) Unwrap() error { return e.err }
+func (e *silentError) ExitCode() int { return e.code }
+
+// run is the whole program: tests call it with buffers and a fake
+// environment lookup.
+func run(ctx context.Context, args []string, io streams, lookupEnv func(string) (string, bool)) int {
+	app := newApp(io, lookupEnv)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(ctx, err)
+	var silent *silentError
+	if !errors.As(err, &silent) {
+		fmt.Fprintf(io.Err, "envseal: %v\n", err)
+	}
+	return code
+}
+
+// exitCode maps an error to the process exit status.
+func exitCode(ctx context.Context, err error) int {
+	var ue *usageError
+	var ec exitCoder
+	switch {
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		return exitInterrupted
+	case errors.As(err, &ec):
+		return ec.ExitCode()
+	case errors.As(err, &ue):
+		return exitUsage
+	}
+	for _, classify := range errorClassifiers {
+		if code, ok := classify(err); ok {
+			return code
+		}
+	}
+	return exitError
+}
+
+// errorClassifiers let subcommand files map library error types to exit
+// codes without app.go importing every package. Each returns ok=false for
+// errors it does not know.
+var errorClassifiers []func(error) (int, bool)
+
+func newApp(s streams, lookupEnv func(string) (string, bool)) *cli.App {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
+	g := &globals{streams: s, lookupEnv: lookupEnv}
+	app := &cli.App{
+		Name:      "envseal",
+		Usage:     "conda-compatible environments with secrets sealed in the lockfile",
+		Version:   version,
+		Reader:    s.In,
+		Writer:    s.Out,
+		ErrWriter: s.Err,
+		// The default handler calls os.Exit inside Run (skipping defers);
+		// errors are mapped to exit codes in run instead.
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: true,
+		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
+			return &usageError{msg: err.Error()}
+		},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more about what happens"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "say less"},
+		},
+		// -v is --verbose, as in conda; the version is --version / -V.
+		HideVersion: true,
+		Commands: []*cli.Command{
+			{
+				Name:  "version",
+				Usage: "print the envseal version",
+				Action: func(c *cli.Context) error {
+					_, err := fmt.Fprintf(s.Out, "envseal %s\n", version)
+					return err
+				},
+			},
+			searchCommand(g),
+			// infoCommand(g),
+			indexCommand(g),
+		},
+	}
+	for _, c := range app.Commands {
+		setUsageErrors(c)
+	}
+	return app
+}
+
+// setUsageErrors makes flag-parsing failures of every subcommand exit 2.
+func setUsageErrors(c *cli.Command) {
+	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		return &usageError{msg: fmt.Sprintf("%s: %v", c.Name, err)}
+	}
+	for _, sub := range c.Subcommands {
+		setUsageErrors(sub)
+	}
+}
+
+// globals is what every subcommand shares: streams and environment access.
+type globals struct {
+	streams
+	lookupEnv func(string) (string, bool)
+}
+
+func (g *globals) getenv(key string) string {
+	v, _ := g.lookupEnv(key)
+	return v
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/envseal/envseal/channel"
+	"github.com/envseal/envseal/conda"
+	"github.com/urfave/cli/v2"
+)
+
+// channelFlags are the flags every command that reads channels shares, with
+// conda's names and meaning.
+func channelFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "channel", Aliases: []string{"c"}, Usage: "additional channel to search (name, URL or path); repeat for several, highest priority first"},
+		&cli.BoolFlag{Name: "override-channels", Usage: "do not search the configured channels (requires -c)"},
+		&cli.StringFlag{Name: "platform", Aliases: []string{"subdir"}, Usage: "target platform, e.g. linux-64, osx-arm64, win-64 (default: this machine, or CONDA_SUBDIR)"},
+		&cli.BoolFlag{Name: "offline", Usage: "use cached repodata only; never touch the network"},
+	}
+}
+
+// channelSetup is the resolved channel configuration of one command.
+type channelSetup struct {
+	cfg      *config
+	chCfg    conda.ChannelConfig
+	channels []conda.Channel // expanded (no "defaults"), priority order
+	platform conda.Platform
+	offline  bool
+}
+
+// newChannelSetup resolves -c/--override-channels/--platform against the
+// configuration. extra channels (from an environment file) come after the
+// -c flags and before the configured ones, as conda orders them.
+func (g *globals) newChannelSetup(c *cli.Context, cfg *config, fileChannels []string) (*channelSetup, error) {
+	plat, err := g.targetPlatform(c.String("platform"))
+	if err != nil {
+		return nil, err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	s := &channelSetup{
+		cfg:      cfg,
+		chCfg:    conda.ChannelConfig{Alias: cfg.ChannelAlias, WorkDir: wd, HomeDir: g.getenv("HOME")},
+		platform: plat,
+		offline:  c.Bool("offline") || isTruthy(g.getenv("CONDA_OFFLINE")),
+	}
+	flagChannels := c.StringSlice("channel")
+	if c.Bool("override-channels") && len(flagChannels) == 0 && len(fileChannels) == 0 {
+		return nil, usagef("--override-channels requires at least one -c/--channel")
+	}
+	names := append(append([]string{}, flagChannels...), fileChannels...)
+	if !c.Bool("override-channels") {
+		names = append(names, cfg.Channels...)
+	}
+	if err := s.addChannels(names); err != nil {
+		return nil, err
+	}
+	if len(s.channels) == 0 {
+		return nil, usagef("no channels: pass -c CHANNEL or configure channels in ~/.envsealrc")
+	}
+	return s, nil
+}
+
+// addChannels parses names, expands "defaults", and drops duplicates
+// (the first occurrence keeps its priority).
+func (s *channelSetup) addChannels(names []string) error {
+	for _, n := range names {
+		if n == "nodefaults" {
+			continue
+		}
+		ch, err := conda.ParseChannel(n, s.chCfg)
+		if err != nil {
+			return err
+		}
+		expanded := []conda.Channel{ch}
+		if ch.IsDefaults() {
+			if expanded, err = conda.ExpandDefaults(s.chCfg, s.platform); err != nil {
+				return err
+			}
+		}
+		for _, e := range expanded {
+			dup := false
+			for _, have := range s.channels {
+				if have.Equal(e) {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				s.channels = append(s.channels, e)
+			}
+		}
+	}
+	return nil
+}
+
+func (g *globals) targetPlatform(flag string) (conda.Platform, error) {
+	p := flag
+	if p == "" {
+		p = g.getenv("CONDA_SUBDIR")
+	}
+	if p == "" {
+		return conda.HostPlatform(), nil
+	}
+	plat, err := conda.ParsePlatform(p)
+	if err != nil {
+		return "", usagef("--platform: %v", err)
+	}
+	return plat, nil
+}
+
+// load reads the repodata of channels for the target platform and noarch.
+func (s *channelSetup) load(ctx context.Context, channels []conda.Channel) (*channel.Index, error) {
+	l := &channel.Loader{
+		HTTPClient: &http.Client{Timeout: 5 * time.Minute},
+		CacheDir:   s.cfg.RepodataCache,
+		Offline:    s.offline,
+		UserAgent:  "envseal/" + version,
+	}
+	idx, err := l.Load(ctx, channels, string(s.platform))
+	if err != nil {
+		return nil, fmt.Errorf("loading channels: %w", err)
+	}
+	return idx, nil
+}
+
+// channelByName finds the loaded channel whose canonical name a record
+// carries.
+func (s *channelSetup) channelByName(name string) (conda.Channel, bool) {
+	for _, ch := range s.channels {
+		if ch.Name() == name {
+			return ch, true
+		}
+	}
+	return conda.Channel{}, false
+}
+
+func isTruthy(s string) bool {
+	switch s {
+	case "1", "true", "True", "TRUE", "yes", "on":
+		return true
+	}
+	return false
+}

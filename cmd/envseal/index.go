@@ -1,0 +1,37 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/envseal/envseal/internal/indexer"
+	"github.com/urfave/cli/v2"
+)
+
+func indexCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "index",
+		Usage:     "write repodata.json (and .zst) for a directory of .conda/.tar.bz2 packages",
+		ArgsUsage: "DIR",
+		Description: `DIR holds one folder per subdir (linux-64/, noarch/, ...) of package
+archives. Each subdir gets a repodata.json built from the archives'
+info/index.json plus their size, md5 and sha256, and a repodata.json.zst.
+Serve DIR over HTTP, or use it as a local channel: -c DIR.`,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("index: want exactly one DIR, got %d arguments", c.NArg())
+			}
+			dir, err := filepath.Abs(c.Args().First())
+			if err != nil {
+				return err
+			}
+			if err := indexer.Index(c.Context, dir); err != nil {
+				return err
+			}
+			if !c.Bool("quiet") {
+				fmt.Fprintf(g.Out, "indexed %s\n", dir)
+			}
+			return nil
+		},
+	}
+}
