@@ -105,10 +105,10 @@ type Repodata struct {
 	Info struct {
 		Subdir string `json:"subdir"`
 	} `json:"info"`
-	Packages        map[string]map[string]json.RawMessage `json:"packages"`
-	PackagesConda   map[string]map[string]json.RawMessage `json:"packages.conda"`
-	Removed         []string                              `json:"removed"`
-	RepodataVersion int                                   `json:"repodata_version"`
+	Packages        map[string]map[string]any `json:"packages"`
+	PackagesConda   map[string]map[string]any `json:"packages.conda"`
+	Removed         []string                  `json:"removed"`
+	RepodataVersion int                       `json:"repodata_version"`
 }
 
 // IndexSubdir indexes one subdir directory (its base name is the subdir).
@@ -157,7 +157,7 @@ func BuildRepodata(ctx context.Context, sub string) (*Repodata, error) {
 	if err != nil {
 		return nil, fmt.Errorf("indexing %s: %w", sub, err)
 	}
-	records := make([]map[string]json.RawMessage, len(names))
+	records := make([]map[string]any, len(names))
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -176,8 +176,8 @@ func BuildRepodata(ctx context.Context, sub string) (*Repodata, error) {
 	}
 	wg.Wait()
 	rd := &Repodata{
-		Packages:        map[string]map[string]json.RawMessage{},
-		PackagesConda:   map[string]map[string]json.RawMessage{},
+		Packages:        map[string]map[string]any{},
+		PackagesConda:   map[string]map[string]any{},
 		Removed:         []string{},
 		RepodataVersion: 1,
 	}
@@ -195,32 +195,37 @@ func BuildRepodata(ctx context.Context, sub string) (*Repodata, error) {
 	return rd, nil
 }
 
-// record builds the repodata record of one archive.
-func record(ctx context.Context, path, subdir string) (map[string]json.RawMessage, error) {
+// record builds the repodata record of one archive. Values are decoded
+// (numbers kept exact) and re-encoded, so escapes such as \u003c in an
+// index.json come out as plain characters.
+func record(ctx context.Context, path, subdir string) (map[string]any, error) {
 	raw, err := archive.ReadIndexJSON(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	var rec map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &rec); err != nil {
+	var rec map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&rec); err != nil {
 		return nil, fmt.Errorf("%s: parsing info/index.json: %w", path, err)
 	}
+	if rec == nil {
+		return nil, fmt.Errorf("%s: info/index.json is not an object", path)
+	}
 	for _, k := range []string{"name", "version", "build"} {
-		var s string
-		if json.Unmarshal(rec[k], &s) != nil || s == "" {
+		if s, _ := rec[k].(string); s == "" {
 			return nil, fmt.Errorf("%s: info/index.json has no %q string", path, k)
 		}
 	}
 	if v, ok := rec["subdir"]; ok {
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil || s != subdir {
-			return nil, fmt.Errorf("%s: info/index.json says subdir %s, but the file is in %s", path, v, subdir)
+		if s, _ := v.(string); s != subdir {
+			return nil, fmt.Errorf("%s: info/index.json says subdir %v, but the file is in %s", path, v, subdir)
 		}
 	} else {
-		rec["subdir"], _ = json.Marshal(subdir)
+		rec["subdir"] = subdir
 	}
 	if _, ok := rec["depends"]; !ok {
-		rec["depends"] = json.RawMessage("[]")
+		rec["depends"] = []string{}
 	}
 	// Repodata records do not carry arch and platform (conda-index drops
 	// them; compare the corpus repodata of conda_format_repo).
@@ -230,9 +235,9 @@ func record(ctx context.Context, path, subdir string) (map[string]json.RawMessag
 	if err != nil {
 		return nil, err
 	}
-	rec["md5"], _ = json.Marshal(md5sum)
-	rec["sha256"], _ = json.Marshal(sha)
-	rec["size"], _ = json.Marshal(size)
+	rec["md5"] = md5sum
+	rec["sha256"] = sha
+	rec["size"] = size
 	return rec, nil
 }
 

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/envseal/envseal/internal/archive"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -157,5 +159,32 @@ func TestIndexErrors(t *testing.T) {
 				t.Fatalf("Index = %v, want error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestIndexNormalizesEscapes writes an archive whose index.json escapes
+// '<' as \u003c (as Go's encoding/json does) and requires plain '<' and
+// exact integers in the repodata.
+func TestIndexNormalizesEscapes(t *testing.T) {
+	ch := t.TempDir()
+	idx := `{"name":"esc","version":"1.0","build":"h0_0","build_number":0,"depends":["python \u003e=3.7,\u003c4"],` +
+		`"timestamp":1734566400123,"subdir":"noarch","noarch":"generic"}`
+	var buf bytes.Buffer
+	files := []archive.File{{Path: "info/index.json", Mode: 0o644, Data: []byte(idx)}}
+	if err := archive.Write(context.Background(), &buf, archive.FormatConda, files, nil); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(ch, "noarch"), 0o755)
+	if err := os.WriteFile(filepath.Join(ch, "noarch", "esc-1.0-h0_0.conda"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Index(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(ch, "noarch", "repodata.json"))
+	for _, want := range []string{`"python >=3.7,<4"`, `"timestamp": 1734566400123`, `"size": ` + strconv.Itoa(buf.Len())} {
+		if !bytes.Contains(got, []byte(want)) {
+			t.Errorf("repodata lacks %s:\n%s", want, got)
+		}
 	}
 }
