@@ -208,8 +208,13 @@ func solveProblem(ctx context.Context, idx Index, d dialect, p *problem) (*Solut
 	return finish(pl, roots, pins, res)
 }
 
-// improveConflictBudget bounds each re-solve of the improvement pass.
-const improveConflictBudget = 2000
+// improveConflictBudget bounds each re-solve of the improvement pass, and
+// improveMaxSpecs the size of requests it runs on (a request of hundreds of
+// specs, like a puzzle, is not a user's wish list).
+const (
+	improveConflictBudget = 1000
+	improveMaxSpecs       = 16
+)
 
 // improve is the bounded improvement pass: for each requested spec whose
 // chosen record is not of the highest version the spec allows, re-solve once
@@ -217,6 +222,9 @@ const improveConflictBudget = 2000
 // keeps at least its current rank and every kept installed record stays. A
 // better solution found this way replaces the current one.
 func improve(ctx context.Context, pl *pool, roots, pins []*specInfo, sol []int32) ([]int32, error) {
+	if len(roots) > improveMaxSpecs {
+		return sol, nil
+	}
 	for i := range roots {
 		chosen := chosenOf(pl, sol, roots[i])
 		if chosen < 0 {
