@@ -84,6 +84,9 @@ func (c Constraint) text(plural bool, own bool) string {
 		if plural {
 			verb = "constrain "
 		}
+		if len(c.Excluded) == 0 {
+			return verb + c.Spec + ", which excludes itself"
+		}
 		return verb + c.Spec + ", which excludes " + describeRecords(c.Excluded)
 	case c.By == nil:
 		if plural {

@@ -365,6 +365,8 @@ func (s *solver) expand(v int32) (*conflict, error) {
 		}
 		for _, c := range s.pl.forbidden(si) {
 			if c == v {
+				// A record that rules itself out cannot be installed.
+				note(s.addClause(clause{lits: []lit{negLit(v)}, kind: kindConstrains, src: v, spec: si}))
 				continue
 			}
 			note(s.addClause(clause{lits: []lit{negLit(v), negLit(c)}, kind: kindConstrains, src: v, spec: si}))
