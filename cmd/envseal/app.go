@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/envseal/envseal/resolver"
 	"github.com/urfave/cli/v2"
 )
 
@@ -83,18 +84,12 @@ func exitCode(ctx context.Context, err error) int {
 	case errors.As(err, &ue):
 		return exitUsage
 	}
-	for _, classify := range errorClassifiers {
-		if code, ok := classify(err); ok {
-			return code
-		}
+	var unsat *resolver.UnsolvableError
+	if errors.As(err, &unsat) {
+		return exitUnsolvable
 	}
 	return exitError
 }
-
-// errorClassifiers let subcommand files map library error types to exit
-// codes without app.go importing every package. Each returns ok=false for
-// errors it does not know.
-var errorClassifiers []func(error) (int, bool)
 
 func newApp(s streams, lookupEnv func(string) (string, bool)) *cli.App {
 	if lookupEnv == nil {
@@ -130,8 +125,9 @@ func newApp(s streams, lookupEnv func(string) (string, bool)) *cli.App {
 					return err
 				},
 			},
+			createCommand(g),
 			searchCommand(g),
-			// infoCommand(g),
+			infoCommand(g),
 			indexCommand(g),
 		},
 	}

@@ -277,6 +277,65 @@ func TestSearchCorpusCondaForge(t *testing.T) {
 	}
 }
 
+func TestInfoVirtualPackages(t *testing.T) {
+	e := newCLI(t)
+	e.env["CONDA_OVERRIDE_CUDA"] = "12.4"
+	out, errs, code := e.run("info", "--json", "--platform", "osx-arm64")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got struct {
+		Platform  string     `json:"platform"`
+		Virtual   [][]string `json:"virtual_pkgs"`
+		Defaulted []string   `json:"virtual_pkgs_defaulted"`
+		PkgsDirs  []string   `json:"pkgs_dirs"`
+		Channels  []string   `json:"channels"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got.Platform != "osx-arm64" {
+		t.Errorf("platform %q", got.Platform)
+	}
+	have := map[string]string{}
+	for _, v := range got.Virtual {
+		have[v[0]] = v[1]
+	}
+	if _, ok := have["__osx"]; !ok {
+		t.Errorf("no __osx for osx-arm64: %v", got.Virtual)
+	}
+	if have["__cuda"] != "12.4" {
+		t.Errorf("CONDA_OVERRIDE_CUDA not honoured: %v", got.Virtual)
+	}
+	if _, ok := have["__glibc"]; ok {
+		t.Errorf("__glibc on osx: %v", got.Virtual)
+	}
+	if len(got.Defaulted) == 0 {
+		t.Errorf("foreign platform defaults not reported")
+	}
+	if len(got.PkgsDirs) != 1 || !strings.HasSuffix(got.PkgsDirs[0], filepath.Join("root", "pkgs")) {
+		t.Errorf("pkgs_dirs %v", got.PkgsDirs)
+	}
+	if len(got.Channels) != 2 || got.Channels[0] != "https://conda.anaconda.org/conda-forge/osx-arm64" {
+		t.Errorf("channels %v", got.Channels)
+	}
+}
+
+func TestInfoReadsCondarc(t *testing.T) {
+	e := newCLI(t)
+	rc := filepath.Join(e.env["HOME"], ".condarc")
+	if err := os.WriteFile(rc, []byte("channels: [bioconda, conda-forge]\nchannel_alias: https://mirror.example/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := e.run("info", "--json", "--platform", "linux-64")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "https://mirror.example/bioconda/linux-64") {
+		t.Errorf("condarc channels/alias not used:\n%s", out)
+	}
+}
+
 func TestUnknownFlagIsUsageError(t *testing.T) {
 	e := newCLI(t)
 	_, _, code := e.run("search", "--no-such-flag", "x")

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/resolver"
+	"github.com/urfave/cli/v2"
+)
+
+func createCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "create",
+		Usage:     "create an environment from specs or an environment.yml",
+		ArgsUsage: "[SPEC...]",
+		Description: `Solves the specs (and -f environment.yml) against the channels with
+conda's rules and shows the plan. With --dry-run nothing is changed;
+--json prints conda's JSON shape.`,
+		Flags:  solveFlags(),
+		Action: func(c *cli.Context) error { return g.create(c) },
+	}
+}
+
+func (g *globals) create(c *cli.Context) error {
+	asJSON := c.Bool("json")
+	err := g.doCreate(c)
+	if err != nil && asJSON {
+		writeSolveJSONError(g.Out, err)
+		return &silentError{code: exitCode(c.Context, err), err: err}
+	}
+	return err
+}
+
+func (g *globals) doCreate(c *cli.Context) error {
+	cfg, err := loadConfig(g.getenv)
+	if err != nil {
+		return err
+	}
+	in, err := g.readSolveInput(c, cfg)
+	if err != nil {
+		return err
+	}
+	if !c.Bool("dry-run") {
+		if in.prefix == "" {
+			return usagef("create: give -n NAME or -p PREFIX (or a name in the environment file)")
+		}
+		return fmt.Errorf("create: installing into %s is not available yet; use --dry-run to see the plan", in.prefix)
+	}
+	sol, _, err := g.solve(c.Context, in, nil)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return writePlanJSON(g.Out, in, sol.Records, true)
+	}
+	writePlanTable(g.Out, in, sol.Records)
+	return nil
+}
+
+// writePlanTable prints the records to link as conda prints a plan.
+func writePlanTable(w io.Writer, in *solveInput, recs []*conda.Record) {
+	if in.prefix != "" {
+		fmt.Fprintf(w, "\n## Package Plan ##\n\n  environment location: %s\n\n", in.prefix)
+	} else {
+		fmt.Fprintf(w, "\n## Package Plan ##\n\n")
+	}
+	fmt.Fprintf(w, "  The following NEW packages will be INSTALLED (platform %s):\n\n", in.setup.platform)
+	nameW, verW, buildW, chW := 4, 7, 5, 7
+	for _, r := range recs {
+		nameW = max(nameW, len(r.Name))
+		verW = max(verW, len(r.Version.String()))
+		buildW = max(buildW, len(r.Build))
+		chW = max(chW, len(r.Channel))
+	}
+	fmt.Fprintf(w, "  %-*s  %-*s  %-*s  %-*s  %10s\n", nameW, "Name", verW, "Version", buildW, "Build", chW, "Channel", "Size")
+	var total int64
+	for _, r := range recs {
+		total += r.Size
+		fmt.Fprintf(w, "  %-*s  %-*s  %-*s  %-*s  %10s\n", nameW, r.Name, verW, r.Version.String(), buildW, r.Build, chW, r.Channel, humanBytes(r.Size))
+	}
+	fmt.Fprintf(w, "\n  %d packages, %s to download\n\n", len(recs), humanBytes(total))
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// linkAction is one entry of conda's actions.LINK list.
+func linkAction(r *conda.Record, in *solveInput) map[string]any {
+	base := ""
+	if ch, ok := in.setup.channelByName(r.Channel); ok {
+		base = ch.BaseURL()
+	} else if i := strings.LastIndex(r.URL, "/"+r.Subdir+"/"); i >= 0 {
+		base = r.URL[:i]
+	}
+	return map[string]any{
+		"base_url":     base,
+		"build_number": r.BuildNumber,
+		"build_string": r.Build,
+		"channel":      r.Channel,
+		"dist_name":    r.DistName(),
+		"name":         r.Name,
+		"platform":     r.Subdir,
+		"version":      r.Version.String(),
+	}
+}
+
+// writePlanJSON prints the plan in conda's create/install --json shape.
+func writePlanJSON(w io.Writer, in *solveInput, recs []*conda.Record, dryRun bool) error {
+	link := make([]map[string]any, 0, len(recs))
+	fetch := make([]map[string]any, 0, len(recs))
+	for _, r := range recs {
+		link = append(link, linkAction(r, in))
+		fetch = append(fetch, searchRecord(r, in.setup))
+	}
+	actions := map[string]any{"LINK": link, "FETCH": fetch}
+	if in.prefix != "" {
+		actions["PREFIX"] = in.prefix
+	}
+	out := map[string]any{"success": true, "dry_run": dryRun, "actions": actions}
+	if in.prefix != "" {
+		out["prefix"] = in.prefix
+	}
+	return writeJSON(w, out)
+}
+
+// writeSolveJSONError prints a failed solve in conda's JSON error shape.
+func writeSolveJSONError(w io.Writer, err error) {
+	name := "CondaError"
+	var unsat *resolver.UnsolvableError
+	var nf *resolver.PackagesNotFoundError
+	var ue *usageError
+	switch {
+	case errors.As(err, &unsat):
+		name = "UnsatisfiableError"
+	case errors.As(err, &nf):
+		name = "PackagesNotFoundError"
+	case errors.As(err, &ue):
+		name = "ArgumentError"
+	}
+	_ = writeJSON(w, map[string]any{
+		"success":        false,
+		"error":          name + ": " + err.Error(),
+		"exception_name": name,
+		"message":        err.Error(),
+	})
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/hostinfo"
+	"github.com/urfave/cli/v2"
+)
+
+func infoCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:  "info",
+		Usage: "show the platform, virtual packages, directories and channels envseal uses",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "platform", Aliases: []string{"subdir"}, Usage: "show the virtual packages assumed for this platform"},
+			&cli.BoolFlag{Name: "json", Usage: "print as JSON (conda info --json keys where they exist)"},
+		},
+		Action: func(c *cli.Context) error { return g.info(c) },
+	}
+}
+
+// virtualPackages returns the virtual packages for plat: detected on this
+// machine when plat is the host's, else defaults for the foreign platform
+// (marked Defaulted); CONDA_OVERRIDE_* apply either way.
+func (g *globals) virtualPackages(plat conda.Platform) ([]conda.VirtualPackage, error) {
+	return hostinfo.Detect(plat, g.lookupEnv)
+}
+
+func (g *globals) info(c *cli.Context) error {
+	cfg, err := loadConfig(g.getenv)
+	if err != nil {
+		return err
+	}
+	plat, err := g.targetPlatform(c.String("platform"))
+	if err != nil {
+		return err
+	}
+	vps, err := g.virtualPackages(plat)
+	if err != nil {
+		return err
+	}
+	chCfg := conda.ChannelConfig{Alias: cfg.ChannelAlias, HomeDir: g.getenv("HOME")}
+	var channelURLs []string
+	for _, name := range cfg.Channels {
+		ch, err := conda.ParseChannel(name, chCfg)
+		if err != nil {
+			return fmt.Errorf("configured channel: %w", err)
+		}
+		members := []conda.Channel{ch}
+		if ch.IsDefaults() {
+			if members, err = conda.ExpandDefaults(chCfg, plat); err != nil {
+				return err
+			}
+		}
+		for _, m := range members {
+			channelURLs = append(channelURLs, m.SubdirURL(plat), m.SubdirURL("noarch"))
+		}
+	}
+	if c.Bool("json") {
+		virtual := make([][]string, len(vps))
+		var defaulted []string
+		for i, v := range vps {
+			virtual[i] = []string{v.Name, v.Version, v.Build}
+			if v.Defaulted {
+				defaulted = append(defaulted, v.Name)
+			}
+		}
+		return writeJSON(g.Out, map[string]any{
+			"envseal_version":        version,
+			"platform":               string(plat),
+			"host_platform":          string(conda.HostPlatform()),
+			"virtual_pkgs":           virtual,
+			"virtual_pkgs_defaulted": nonNil(defaulted),
+			"root_prefix":            cfg.Root,
+			"pkgs_dirs":              cfg.PkgsDirs,
+			"envs_dirs":              cfg.EnvsDirs,
+			"channels":               channelURLs,
+			"channel_priority":       cfg.ChannelPriority,
+			"config_files":           nonNil(cfg.Files),
+			"go_version":             runtime.Version(),
+		})
+	}
+	w := g.Out
+	row := func(k, v string) { fmt.Fprintf(w, "%24s : %s\n", k, v) }
+	row("envseal version", version)
+	row("platform", string(plat))
+	for i, v := range vps {
+		k := ""
+		if i == 0 {
+			k = "virtual packages"
+		}
+		s := v.Name + "=" + v.Version + "=" + v.Build
+		if v.Defaulted {
+			s += "  (default for " + string(plat) + ")"
+		}
+		row(k, s)
+	}
+	row("root prefix", cfg.Root)
+	row("package cache", strings.Join(cfg.PkgsDirs, "\n"+strings.Repeat(" ", 27)))
+	row("envs directories", strings.Join(cfg.EnvsDirs, "\n"+strings.Repeat(" ", 27)))
+	row("channel URLs", strings.Join(channelURLs, "\n"+strings.Repeat(" ", 27)))
+	row("channel priority", cfg.ChannelPriority)
+	if len(cfg.Files) == 0 {
+		row("config files", "(none)")
+	} else {
+		row("config files", strings.Join(cfg.Files, "\n"+strings.Repeat(" ", 27)))
+	}
+	return nil
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/envseal/envseal/channel"
+	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/env"
+	"github.com/envseal/envseal/resolver"
+	"github.com/urfave/cli/v2"
+)
+
+// solveFlags are the flags of the commands that solve (create, install,
+// lock), with conda's names.
+func solveFlags() []cli.Flag {
+	return append(channelFlags(),
+		&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "environment name (under the envs directory)"},
+		&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"},
+		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "read specs and channels from an environment.yml"},
+		&cli.BoolFlag{Name: "strict-channel-priority", Usage: "same as --channel-priority strict"},
+		&cli.StringFlag{Name: "channel-priority", Usage: "strict (default), flexible or disabled"},
+		&cli.BoolFlag{Name: "no-pip", Usage: "do not add pip to python's dependencies"},
+		&cli.BoolFlag{Name: "json", Usage: "print conda's JSON shape"},
+		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"d"}, Usage: "only show what would be done"},
+		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+	)
+}
+
+// solveInput is what a solving command asked for, after reading flags and
+// the environment file.
+type solveInput struct {
+	setup    *channelSetup
+	file     *env.File // nil without -f
+	specs    []conda.MatchSpec
+	priority resolver.ChannelPriority
+	addPip   bool
+	name     string // environment name, "" when given by path
+	prefix   string // target prefix ("" for a dry run without -n/-p)
+}
+
+// readSolveInput gathers specs, channels and options from the command line
+// and an optional environment file.
+func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, error) {
+	in := &solveInput{addPip: cfg.AddPipAsPythonDependency && !c.Bool("no-pip")}
+	var fileChannels []string
+	if path := c.String("file"); path != "" {
+		f, err := env.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range f.Warnings {
+			fmt.Fprintf(g.Err, "envseal: warning: %s\n", w.String())
+		}
+		in.file = f
+		fileChannels = f.SolverChannels()
+	}
+	setup, err := g.newChannelSetup(c, cfg, fileChannels)
+	if err != nil {
+		return nil, err
+	}
+	in.setup = setup
+	if in.file != nil {
+		deps, err := in.file.DependenciesFor(string(setup.platform))
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range deps {
+			in.specs = append(in.specs, d.Spec)
+		}
+		if len(in.file.Pip) > 0 && !hasName(in.specs, "pip") {
+			pip, _ := conda.ParseMatchSpec("pip")
+			in.specs = append(in.specs, pip)
+		}
+	}
+	for _, arg := range c.Args().Slice() {
+		spec, err := conda.ParseMatchSpec(arg)
+		if err != nil {
+			return nil, &usageError{msg: err.Error()}
+		}
+		in.specs = append(in.specs, spec)
+	}
+	mode := cfg.ChannelPriority
+	if m := c.String("channel-priority"); m != "" {
+		mode = m
+	}
+	if c.Bool("strict-channel-priority") {
+		mode = "strict"
+	}
+	if in.priority, err = resolver.ParseChannelPriority(mode); err != nil {
+		return nil, usagef("--channel-priority: %v", err)
+	}
+	in.name, in.prefix, err = g.targetPrefix(c, cfg, in.file)
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func hasName(specs []conda.MatchSpec, name string) bool {
+	for _, s := range specs {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// targetPrefix resolves -n/-p (or the file's name/prefix) to a path.
+func (g *globals) targetPrefix(c *cli.Context, cfg *config, f *env.File) (name, prefix string, err error) {
+	name, prefix = c.String("name"), c.String("prefix")
+	if name != "" && prefix != "" {
+		return "", "", usagef("-n/--name and -p/--prefix cannot be used together")
+	}
+	if name == "" && prefix == "" && f != nil {
+		name, prefix = f.Name, f.Prefix
+		if prefix != "" {
+			name = ""
+		}
+	}
+	switch {
+	case prefix != "":
+		abs, err := filepath.Abs(expandHome(prefix, g.getenv("HOME")))
+		if err != nil {
+			return "", "", err
+		}
+		return filepath.Base(abs), abs, nil
+	case name != "":
+		if err := checkEnvName(name); err != nil {
+			return "", "", err
+		}
+		return name, filepath.Join(cfg.EnvsDirs[0], name), nil
+	}
+	return "", "", nil
+}
+
+// checkEnvName refuses names that are not a single safe path element.
+func checkEnvName(name string) error {
+	if name == "." || name == ".." || strings.ContainsAny(name, "/\\ :#\x00") {
+		return usagef("invalid environment name %q: use letters, digits, '-', '_' and '.' (no path separators, spaces, ':' or '#')", name)
+	}
+	return nil
+}
+
+// solve loads the channels and runs the resolver for in.
+func (g *globals) solve(ctx context.Context, in *solveInput, installed []*conda.Record) (*resolver.Solution, *channel.Index, error) {
+	if len(in.specs) == 0 {
+		return nil, nil, usagef("nothing to install: give specs or -f environment.yml")
+	}
+	idx, err := in.setup.load(ctx, in.setup.channels)
+	if err != nil {
+		return nil, nil, err
+	}
+	vps, err := g.virtualPackages(in.setup.platform)
+	if err != nil {
+		return nil, nil, err
+	}
+	req := resolver.Request{
+		Specs:           in.specs,
+		ChannelPriority: in.priority,
+		Installed:       installed,
+	}
+	for _, ch := range in.setup.channels {
+		req.Channels = append(req.Channels, ch.Name())
+	}
+	for _, v := range vps {
+		req.Virtual = append(req.Virtual, v.Record())
+	}
+	var ri resolver.Index = idx
+	if in.addPip {
+		ri = &pipIndex{Index: idx}
+	}
+	sol, err := resolver.Solve(ctx, ri, req)
+	if err != nil {
+		return nil, idx, err
+	}
+	return sol, idx, nil
+}
+
+// pipIndex adds "pip" to the dependencies of python 2.x and 3.x records,
+// as conda's add_pip_as_python_dependency does, when the channels have
+// pip at all.
+type pipIndex struct {
+	*channel.Index
+}
+
+func (p *pipIndex) Candidates(name string) ([]*conda.Record, error) {
+	recs, err := p.Index.Candidates(name)
+	if err != nil || name != "python" || len(recs) == 0 {
+		return recs, err
+	}
+	pips, err := p.Index.Candidates("pip")
+	if err != nil || len(pips) == 0 {
+		return recs, err
+	}
+	out := make([]*conda.Record, len(recs))
+	for i, r := range recs {
+		v := r.Version.String()
+		if !(strings.HasPrefix(v, "2.") || strings.HasPrefix(v, "3.")) || containsName(r.Depends, "pip") {
+			out[i] = r
+			continue
+		}
+		cp := *r
+		cp.Depends = append(append(make([]string, 0, len(r.Depends)+1), r.Depends...), "pip")
+		out[i] = &cp
+	}
+	return out, nil
+}
+
+func containsName(deps []string, name string) bool {
+	for _, d := range deps {
+		n, _, _ := strings.Cut(strings.TrimSpace(d), " ")
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// prefixExists reports whether prefix holds an environment.
+func prefixExists(prefix string) bool {
+	_, err := os.Stat(filepath.Join(prefix, "conda-meta"))
+	return err == nil
+}
