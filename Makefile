@@ -26,10 +26,14 @@ fixture: build
 	./bin/envseal-fixture -o $(FIXTURE)
 
 demo: fixture
-	@echo "== envseal search -c $(FIXTURE) python"
+	@echo "== envseal index (re-index the fixture channel, as a team hosting a private channel would)"
+	./$(BIN) index $(FIXTURE)
+	@echo "== envseal search -c <fixture> python"
 	ENVSEAL_ROOT=$(DEMO_ROOT) ./$(BIN) search --override-channels -c $(FIXTURE) python
-	@echo "== envseal search --json -c $(FIXTURE) 'pip>=24'"
-	ENVSEAL_ROOT=$(DEMO_ROOT) ./$(BIN) search --override-channels -c $(FIXTURE) 'pip>=24'
+	@echo "== envseal search --json -c <fixture> 'pip>=24'"
+	ENVSEAL_ROOT=$(DEMO_ROOT) ./$(BIN) search --json --override-channels -c $(FIXTURE) 'pip>=24'
+	@echo "== envseal create --dry-run -f examples/environment.yml"
+	ENVSEAL_ROOT=$(DEMO_ROOT) ./$(BIN) create --dry-run --override-channels -c $(FIXTURE) -f examples/environment.yml
 
 bench: build
 	./bench/run.sh

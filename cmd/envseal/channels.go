@@ -17,7 +17,7 @@ import (
 func channelFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "channel", Aliases: []string{"c"}, Usage: "additional channel to search (name, URL or path); repeat for several, highest priority first"},
-		&cli.BoolFlag{Name: "override-channels", Usage: "do not search the configured channels (requires -c)"},
+		&cli.BoolFlag{Name: "override-channels", Usage: "search only the -c channels (not the configured ones, nor an environment file's)"},
 		&cli.StringFlag{Name: "platform", Aliases: []string{"subdir"}, Usage: "target platform, e.g. linux-64, osx-arm64, win-64 (default: this machine, or CONDA_SUBDIR)"},
 		&cli.BoolFlag{Name: "offline", Usage: "use cached repodata only; never touch the network"},
 	}
@@ -54,9 +54,18 @@ func (g *globals) newChannelSetup(c *cli.Context, cfg *config, fileChannels []st
 	if c.Bool("override-channels") && len(flagChannels) == 0 && len(fileChannels) == 0 {
 		return nil, usagef("--override-channels requires at least one -c/--channel")
 	}
-	names := append(append([]string{}, flagChannels...), fileChannels...)
-	if !c.Bool("override-channels") {
-		names = append(names, cfg.Channels...)
+	// Order: -c flags, then the environment file's channels, then the
+	// configured ones. --override-channels drops the configured channels
+	// and, when -c is given, the file's too, so that one can point a
+	// committed environment.yml at a mirror or a local channel.
+	var names []string
+	switch {
+	case c.Bool("override-channels") && len(flagChannels) > 0:
+		names = flagChannels
+	case c.Bool("override-channels"):
+		names = fileChannels
+	default:
+		names = append(append(append(names, flagChannels...), fileChannels...), cfg.Channels...)
 	}
 	if err := s.addChannels(names); err != nil {
 		return nil, err

@@ -211,3 +211,20 @@ func TestCreateCorpusPython39(t *testing.T) {
 		}
 	}
 }
+
+func TestOverrideChannelsReplacesFileChannels(t *testing.T) {
+	e := newCLI(t)
+	ch := solveChannel(t)
+	dir := t.TempDir()
+	yml := filepath.Join(dir, "environment.yml")
+	// The file names an unreachable channel; -c with --override-channels
+	// must replace it rather than add to it.
+	content := "name: demo\nchannels:\n  - https://unreachable.invalid/chan\ndependencies:\n  - python=3.10\n"
+	if err := os.WriteFile(yml, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := e.run("create", "--dry-run", "--override-channels", "-c", ch, "--platform", "linux-64", "-f", yml)
+	if code != 0 || !strings.Contains(out, "3.10.16") {
+		t.Fatalf("exit %d: %s\n%s", code, errs, out)
+	}
+}
