@@ -121,6 +121,19 @@ type pool struct {
 	preferred map[string]bool // record key -> installed/locked
 	extra     map[string][]*conda.Record
 	virtual   map[string][]*conda.Record
+
+	// For the dependency-version tie-break: records per name after channel
+	// filtering (no variables), and the highest version each spec allows.
+	raw    map[string][]*conda.Record
+	rawTF  map[string]bool // name -> some available record has track_features
+	depMax map[string]depInfo
+	tfCost map[*conda.Record]int
+}
+
+// depInfo summarises the available records a dependency string matches.
+type depInfo struct {
+	max   *conda.Version // highest version, nil when none matches
+	minTF int            // fewest track_features among them
 }
 
 func newPool(idx Index, d dialect, p *problem) *pool {
@@ -138,6 +151,10 @@ func newPool(idx Index, d dialect, p *problem) *pool {
 		preferred: map[string]bool{},
 		extra:     map[string][]*conda.Record{},
 		virtual:   map[string][]*conda.Record{},
+		raw:       map[string][]*conda.Record{},
+		rawTF:     map[string]bool{},
+		depMax:    map[string]depInfo{},
+		tfCost:    map[*conda.Record]int{},
 	}
 	for i, ch := range p.channels {
 		if _, ok := pl.rank[ch]; !ok {
@@ -196,21 +213,10 @@ func (pl *pool) name(name string) int32 {
 	pl.names = append(pl.names, nameInfo{name: name})
 	ni := &pl.names[id]
 
-	var recs []*conda.Record
-	if isVirtualName(name) {
-		recs = append(recs, pl.virtual[name]...)
-	} else if pl.idx != nil {
-		got, err := pl.idx.Candidates(name)
-		if err != nil {
-			ni.err = fmt.Errorf("loading candidates for %s: %w", name, err)
-			return id
-		}
-		recs = make([]*conda.Record, 0, len(got)+len(pl.extra[name]))
-		for _, r := range got {
-			if r != nil && r.Name == name {
-				recs = append(recs, r)
-			}
-		}
+	recs, err := pl.fetch(name)
+	if err != nil {
+		ni.err = err
+		return id
 	}
 	type cand struct {
 		r    *conda.Record
@@ -289,7 +295,7 @@ func (pl *pool) name(name string) int32 {
 			return a.rank - b.rank
 		}
 		ra, rb := a.r, b.r
-		tfa, tfb := len(ra.TrackFeatures), len(rb.TrackFeatures)
+		tfa, tfb := pl.features(ra), pl.features(rb)
 		if requested {
 			if c := cmpVer(rb.Version, ra.Version); c != 0 {
 				return c
@@ -321,6 +327,9 @@ func (pl *pool) name(name string) int32 {
 		if pl.p.priority == Disabled && a.rank != b.rank {
 			return a.rank - b.rank
 		}
+		if c := pl.compareDeps(ra, rb); c != 0 {
+			return c
+		}
 		if ra.Timestamp != rb.Timestamp {
 			if ra.Timestamp > rb.Timestamp {
 				return -1
@@ -342,6 +351,161 @@ func (pl *pool) name(name string) int32 {
 		ni.cands[i] = v
 	}
 	return id
+}
+
+// fetch returns the index's records of name (or the virtual ones).
+func (pl *pool) fetch(name string) ([]*conda.Record, error) {
+	if isVirtualName(name) {
+		return pl.virtual[name], nil
+	}
+	if pl.idx == nil {
+		return nil, nil
+	}
+	got, err := pl.idx.Candidates(name)
+	if err != nil {
+		return nil, fmt.Errorf("loading candidates for %s: %w", name, err)
+	}
+	recs := make([]*conda.Record, 0, len(got))
+	for _, r := range got {
+		if r != nil && r.Name == name {
+			recs = append(recs, r)
+		}
+	}
+	return recs, nil
+}
+
+// available returns the records of name that channel priority allows,
+// without creating variables (used for tie-breaks only).
+func (pl *pool) available(name string) []*conda.Record {
+	if recs, ok := pl.raw[name]; ok {
+		return recs
+	}
+	recs, err := pl.fetch(name)
+	if err != nil {
+		// The error surfaces when the solver loads the name for real.
+		pl.raw[name] = nil
+		return nil
+	}
+	if pl.p.priority == Strict && !isVirtualName(name) {
+		best := -1
+		for _, r := range recs {
+			if rk := pl.channelRank(r.Channel); best < 0 || rk < best {
+				best = rk
+			}
+		}
+		kept := make([]*conda.Record, 0, len(recs))
+		for _, r := range recs {
+			if pl.channelRank(r.Channel) == best {
+				kept = append(kept, r)
+			}
+		}
+		recs = kept
+	}
+	pl.raw[name] = recs
+	for _, r := range recs {
+		if len(r.TrackFeatures) > 0 {
+			pl.rawTF[name] = true
+			break
+		}
+	}
+	return recs
+}
+
+// dep summarises the available records matching the dependency string.
+func (pl *pool) dep(dep string) depInfo {
+	if d, ok := pl.depMax[dep]; ok {
+		return d
+	}
+	pl.depMax[dep] = depInfo{}
+	m, err := pl.d.parse(dep)
+	if err != nil || m.pkgName() == "" {
+		return depInfo{}
+	}
+	var d depInfo
+	d.minTF = -1
+	for _, r := range pl.available(m.pkgName()) {
+		if !m.match(r) {
+			continue
+		}
+		if d.max == nil || pl.d.compare(r.Version, *d.max) > 0 {
+			v := r.Version
+			d.max = &v
+		}
+		if d.minTF < 0 || len(r.TrackFeatures) < d.minTF {
+			d.minTF = len(r.TrackFeatures)
+		}
+	}
+	d.minTF = max(d.minTF, 0)
+	pl.depMax[dep] = d
+	return d
+}
+
+// features is the track_features a record brings into an environment: its
+// own, one per legacy "features" entry (conda makes each require a record
+// tracking it), and the fewest its direct dependencies can be satisfied
+// with. conda minimises the environment's total; this one-level estimate
+// ranks the builds of one name the same way in the common cases (mkl vs
+// nomkl builds, pypy vs cpython).
+func (pl *pool) features(r *conda.Record) int {
+	if c, ok := pl.tfCost[r]; ok {
+		return c
+	}
+	c := len(r.TrackFeatures) + len(strings.FieldsFunc(r.Features, func(c rune) bool { return c == ' ' || c == ',' }))
+	for _, d := range r.Depends {
+		if n := depName(d); pl.available(n) != nil && pl.rawTF[n] {
+			c += pl.dep(d).minTF
+		}
+	}
+	pl.tfCost[r] = c
+	return c
+}
+
+// depName returns the package name a dependency string starts with.
+func depName(dep string) string {
+	dep = strings.TrimSpace(dep)
+	if i := strings.IndexAny(dep, " =<>!~[;"); i >= 0 {
+		dep = dep[:i]
+	}
+	if i := strings.LastIndex(dep, "::"); i >= 0 {
+		dep = dep[i+2:]
+	}
+	return strings.ToLower(dep)
+}
+
+// compareDeps orders two otherwise tied builds by the versions their
+// dependencies allow: for each dependency name both have, the build whose
+// spec admits a higher version scores a point; more points first. This
+// stands in for conda's "maximise dependency versions" objective, which it
+// ranks above timestamps: among numpy 1.15.0 builds for python 3.5, 3.6 and
+// 3.7 the python 3.7 one comes first.
+func (pl *pool) compareDeps(a, b *conda.Record) int {
+	if len(a.Depends) == 0 || len(b.Depends) == 0 {
+		return 0
+	}
+	score := 0
+	for _, da := range a.Depends {
+		na := depName(da)
+		for _, db := range b.Depends {
+			if da == db || depName(db) != na {
+				continue
+			}
+			va, vb := pl.dep(da).max, pl.dep(db).max
+			switch {
+			case va != nil && vb == nil:
+				score--
+			case va == nil && vb != nil:
+				score++
+			case va != nil && vb != nil:
+				if c := pl.d.compare(*va, *vb); c > 0 {
+					score--
+				} else if c < 0 {
+					score++
+				}
+			}
+			break
+		}
+	}
+	return score
 }
 
 // spec parses and matches a dependency string once per pool.
