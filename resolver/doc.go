@@ -34,6 +34,40 @@
 // cached by the string), and a solution is checked against every rule
 // before it is returned.
 //
+// # Preferences, and where they can differ from conda
+//
+// Each name's candidates are sorted once, best first: installed and locked
+// records; channel rank (unless priority is Disabled); then, for requested
+// names, highest version before fewest track_features, and for other names
+// fewest track_features before highest version; highest build number;
+// architecture-specific before noarch; channel rank (Disabled only); the
+// higher versions allowed by the build's dependencies; newest timestamp.
+// The track_features count of a build includes its legacy "features" and
+// the fewest track_features its direct dependencies can be met with, so
+// nomkl/openblas builds rank below mkl ones as in conda.
+//
+// conda instead minimises, in order, a global objective: removals,
+// requested versions, total track_features, requested build numbers,
+// dependency versions and builds, timestamps. Deciding in preference order
+// gives the same answer whenever the preferences of different names do not
+// trade off. Where they do:
+//
+//   - Requested names are decided first and a conflict is repaired by
+//     learning, so one requested name may end up below its best version to
+//     let another keep its best. A bounded improvement pass (requests of at
+//     most 16 specs, one re-solve per requested name with a conflict budget)
+//     raises each requested name to a higher version when every other
+//     requested name and kept installed record can stay where it is.
+//   - Dependency versions are maximised greedily in decision order (the
+//     most constrained requirement first), not as a sum: conda may accept a
+//     lower version of one dependency to raise two others.
+//   - The track_features of a build's dependencies are looked at one level
+//     deep only.
+//   - Installed records are kept by trying them first (conda's "frozen"
+//     first attempt); when the request forces a change the solver moves
+//     as few of them as the search happens to need, not provably the
+//     fewest.
+//
 // # Explanations
 //
 // When the request is unsatisfiable, the clauses used in the refutation

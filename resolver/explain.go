@@ -107,8 +107,10 @@ func (c Constraint) text(plural bool, own bool) string {
 //	cannot satisfy the request:
 //	├─ python 3.10.* is requested, which can only be python 3.10.0
 //	└─ foo >=2 is requested
-//	   └─ foo 2.0 | 2.1 require python >=3.11
-//	      └─ python 3.11.0 | 3.12.0 conflict with python 3.10.0
+//	   └─ foo 2.1 | 2.0 require python >=3.11
+//	      └─ python 3.12.0 | 3.11.0 conflict with python 3.10.0
+//
+// Versions are listed most preferred first; long lists are shortened.
 func (e *UnsolvableError) Error() string {
 	var b strings.Builder
 	b.WriteString("cannot satisfy the request:")

@@ -124,10 +124,11 @@ type pool struct {
 
 	// For the dependency-version tie-break: records per name after channel
 	// filtering (no variables), and the highest version each spec allows.
-	raw    map[string][]*conda.Record
-	rawTF  map[string]bool // name -> some available record has track_features
-	depMax map[string]depInfo
-	tfCost map[*conda.Record]int
+	fetched map[string]fetched
+	raw     map[string][]*conda.Record
+	rawTF   map[string]bool // name -> some available record has track_features
+	depMax  map[string]depInfo
+	tfCost  map[*conda.Record]int
 }
 
 // depInfo summarises the available records a dependency string matches.
@@ -152,6 +153,7 @@ func newPool(idx Index, d dialect, p *problem) *pool {
 		extra:     map[string][]*conda.Record{},
 		virtual:   map[string][]*conda.Record{},
 		raw:       map[string][]*conda.Record{},
+		fetched:   map[string]fetched{},
 		rawTF:     map[string]bool{},
 		depMax:    map[string]depInfo{},
 		tfCost:    map[*conda.Record]int{},
@@ -353,25 +355,37 @@ func (pl *pool) name(name string) int32 {
 	return id
 }
 
-// fetch returns the index's records of name (or the virtual ones).
+// fetch returns the index's records of name (or the virtual ones). The
+// Index is asked once per name and Solve call.
 func (pl *pool) fetch(name string) ([]*conda.Record, error) {
 	if isVirtualName(name) {
 		return pl.virtual[name], nil
 	}
-	if pl.idx == nil {
-		return nil, nil
+	if f, ok := pl.fetched[name]; ok {
+		return f.recs, f.err
 	}
-	got, err := pl.idx.Candidates(name)
-	if err != nil {
-		return nil, fmt.Errorf("loading candidates for %s: %w", name, err)
-	}
-	recs := make([]*conda.Record, 0, len(got))
-	for _, r := range got {
-		if r != nil && r.Name == name {
-			recs = append(recs, r)
+	var recs []*conda.Record
+	var err error
+	if pl.idx != nil {
+		var got []*conda.Record
+		got, err = pl.idx.Candidates(name)
+		if err != nil {
+			err = fmt.Errorf("loading candidates for %s: %w", name, err)
+		}
+		recs = make([]*conda.Record, 0, len(got))
+		for _, r := range got {
+			if r != nil && r.Name == name {
+				recs = append(recs, r)
+			}
 		}
 	}
-	return recs, nil
+	pl.fetched[name] = fetched{recs, err}
+	return recs, err
+}
+
+type fetched struct {
+	recs []*conda.Record
+	err  error
 }
 
 // available returns the records of name that channel priority allows,
