@@ -21,7 +21,7 @@ import (
 //	index:            one record per line:
 //	                  name version build [key=value]...
 //	                  keys: depends=[spec; spec] constrains=[...]
-//	                  track_features=a,b channel=c1 timestamp=N
+//	                  track_features=a,b features=a channel=c1 timestamp=N
 //	                  build_number=N subdir=linux-64 fn=x.conda
 //	                  (build_number defaults to the digits after the last
 //	                  '_' of the build, channel to c1, subdir to linux-64)
@@ -159,6 +159,8 @@ func parseRecordLine(line string) (*conda.Record, error) {
 					r.TrackFeatures = append(r.TrackFeatures, t)
 				}
 			}
+		case "features":
+			r.Features = v
 		case "channel":
 			r.Channel = v
 		case "subdir":
