@@ -217,3 +217,42 @@ func BenchmarkSolve(b *testing.B) {
 		})
 	}
 }
+
+// TestCorpusChangePython changes python in an existing environment: every
+// installed name must stay, at the same version, rebuilt for the new python.
+func TestCorpusChangePython(t *testing.T) {
+	ix, chans := loadCorpus(t, "defaults")
+	first := corpusCase{specs: []string{"python=3.6", "numpy", "pandas", "scipy", "matplotlib", "jupyter"}}
+	sol, err := resolver.Solve(context.Background(), ix, corpusRequest(t, first, chans))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := corpusRequest(t, corpusCase{specs: []string{"python=3.7"}}, chans)
+	req.Installed = sol.Records
+	sol2, err := resolver.Solve(context.Background(), ix, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]*conda.Record{}
+	for _, r := range sol.Records {
+		before[r.Name] = r
+	}
+	if len(sol2.Records) != len(sol.Records) {
+		t.Errorf("%d records after, %d before", len(sol2.Records), len(sol.Records))
+	}
+	for _, r := range sol2.Records {
+		old, ok := before[r.Name]
+		switch {
+		case !ok:
+			t.Errorf("new package %s %s", r.Name, r.Version)
+		case r.Name == "python":
+			if r.Version.String() != "3.7.0" {
+				t.Errorf("python %s, want 3.7.0", r.Version)
+			}
+		case r.Version.String() != old.Version.String():
+			t.Errorf("%s changed version %s -> %s", r.Name, old.Version, r.Version)
+		case strings.Contains(old.Build, "py36") && !strings.Contains(r.Build, "py37"):
+			t.Errorf("%s build %s is not for python 3.7", r.Name, r.Build)
+		}
+	}
+}
