@@ -110,15 +110,28 @@ func (c Constraint) text(plural bool, own bool) string {
 //	   └─ foo 2.1 | 2.0 require python >=3.11
 //	      └─ python 3.12.0 | 3.11.0 conflict with python 3.10.0
 //
-// Versions are listed most preferred first; long lists are shortened.
+// Versions are listed most preferred first; long lists are shortened, and
+// so is a tree of more than 40 lines (a refutation that needed a long
+// search).
 func (e *UnsolvableError) Error() string {
 	var b strings.Builder
 	b.WriteString("cannot satisfy the request:")
 	for i, c := range e.Causes {
 		writeCause(&b, c, "", i == len(e.Causes)-1)
 	}
-	return b.String()
+	out := b.String()
+	if n := strings.Count(out, "\n"); n > maxErrorLines {
+		cut := 0
+		for i := 0; i < maxErrorLines; i++ {
+			cut += strings.IndexByte(out[cut:], '\n') + 1
+		}
+		out = fmt.Sprintf("%s... (%d more lines)", out[:cut], n-maxErrorLines+1)
+	}
+	return out
 }
+
+// maxErrorLines bounds the tree Error renders; Causes holds all of it.
+const maxErrorLines = 40
 
 func branch(last bool) (string, string) {
 	if last {
@@ -410,6 +423,10 @@ func (x *explainer) cause(si *specInfo, depth int) *Cause {
 	// Candidates in preference order; those the refutation never touched
 	// (possible with learnt clauses) are left out.
 	var vars []int32
+	inSpec := make(map[int32]bool, len(si.cands))
+	for _, v := range si.cands {
+		inSpec[v] = true
+	}
 	for _, v := range si.cands {
 		if len(x.core.requires[v]) > 0 || len(x.core.cons[v]) > 0 || len(x.core.amo[v]) > 0 {
 			vars = append(vars, v)
@@ -444,10 +461,15 @@ func (x *explainer) cause(si *specInfo, depth int) *Cause {
 				sig = append(sig, "c:"+c.Spec+"|"+recordKeyOf(c.By))
 			}
 		}
+		// Clashes with other candidates of this same spec explain nothing
+		// (the spec needs only one of them); keep clashes with records
+		// other requirements force.
 		var amo []int32
 		if depth > 0 || len(reqs) > 0 || len(cons) > 0 {
 			for _, o := range x.core.amo[v] {
-				amo = append(amo, o)
+				if !inSpec[o] {
+					amo = append(amo, o)
+				}
 			}
 		}
 		if len(amo) > 0 {
