@@ -334,12 +334,24 @@ func (r *run) fetchSource(ctx context.Context, rec *conda.Record, src source) (E
 		// Now that the digests are known, an extracted entry may match.
 		if e, ok := r.lookup(rec, fn, got); ok {
 			e.Archive, e.Cached = archivePath, cached
+			if !cached {
+				if err := r.appendURL(src.clean); err != nil {
+					return Entry{}, fmt.Errorf("recording download in %s: %w", urlsTxt, err)
+				}
+			}
 			return e, nil
 		}
 	}
 	dir, err := r.extract(ctx, archivePath, fn, rec, src, got)
 	if err != nil {
 		return Entry{}, err
+	}
+	if !cached {
+		// Recorded once the package is usable, so that a refused
+		// archive leaves no trace.
+		if err := r.appendURL(src.clean); err != nil {
+			return Entry{}, fmt.Errorf("recording download in %s: %w", urlsTxt, err)
+		}
 	}
 	return Entry{Record: rec, Archive: archivePath, Dir: dir, Cached: cached}, nil
 }

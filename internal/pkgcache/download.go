@@ -118,9 +118,6 @@ func (r *run) download(ctx context.Context, src source, fn string, want sums) (s
 		if err := os.Rename(partial, final); err != nil {
 			return "", sums{}, err
 		}
-		if err := r.appendURL(src.clean); err != nil {
-			return "", sums{}, fmt.Errorf("recording download in %s: %w", urlsTxt, err)
-		}
 		return final, got, nil
 	}
 }
