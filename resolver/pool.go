@@ -129,6 +129,7 @@ type pool struct {
 	rawTF   map[string]bool // name -> some available record has track_features
 	depMax  map[string]depInfo
 	tfCost  map[*conda.Record]int
+	depSum  map[*conda.Record][]namedDep
 }
 
 // depInfo summarises the available records a dependency string matches.
@@ -157,6 +158,7 @@ func newPool(idx Index, d dialect, p *problem) *pool {
 		rawTF:     map[string]bool{},
 		depMax:    map[string]depInfo{},
 		tfCost:    map[*conda.Record]int{},
+		depSum:    map[*conda.Record][]namedDep{},
 	}
 	for i, ch := range p.channels {
 		if _, ok := pl.rank[ch]; !ok {
@@ -225,6 +227,7 @@ func (pl *pool) name(name string) int32 {
 		key  string
 		rank int
 		pref bool
+		tf   int
 	}
 	cs := make([]cand, 0, len(recs)+len(pl.extra[name]))
 	seen := make(map[string]int, len(recs))
@@ -284,9 +287,19 @@ func (pl *pool) name(name string) int32 {
 		cs = kept
 	}
 
+	for i := range cs {
+		cs[i].tf = pl.features(cs[i].r)
+	}
 	requested := pl.requested[name]
 	cmpVer := pl.d.compare
-	slices.SortStableFunc(cs, func(a, b cand) int {
+	// Sort a permutation (moving 48-byte structs costs more than the
+	// comparisons); the key makes the order total, so any sort is stable.
+	perm := make([]int32, len(cs))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(i, j int32) int {
+		a, b := &cs[i], &cs[j]
 		if a.pref != b.pref {
 			if a.pref {
 				return -1
@@ -297,7 +310,7 @@ func (pl *pool) name(name string) int32 {
 			return a.rank - b.rank
 		}
 		ra, rb := a.r, b.r
-		tfa, tfb := pl.features(ra), pl.features(rb)
+		tfa, tfb := a.tf, b.tf
 		if requested {
 			if c := cmpVer(rb.Version, ra.Version); c != 0 {
 				return c
@@ -341,11 +354,15 @@ func (pl *pool) name(name string) int32 {
 		if c := strings.Compare(rb.Build, ra.Build); c != 0 {
 			return c
 		}
-		return strings.Compare(a.key, b.key)
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return int(i - j)
 	})
 
 	ni.cands = make([]int32, len(cs))
-	for i, c := range cs {
+	for i, p := range perm {
+		c := &cs[p]
 		v := int32(len(pl.recs))
 		pl.recs = append(pl.recs, c.r)
 		pl.varName = append(pl.varName, id)
@@ -486,6 +503,27 @@ func depName(dep string) string {
 	return strings.ToLower(dep)
 }
 
+// namedDep is one dependency of a record, summarised for tie-breaks.
+type namedDep struct {
+	name string
+	max  *conda.Version
+}
+
+// depSummary returns r's dependencies sorted by name with the highest
+// version each allows (cached per record).
+func (pl *pool) depSummary(r *conda.Record) []namedDep {
+	if ds, ok := pl.depSum[r]; ok {
+		return ds
+	}
+	ds := make([]namedDep, 0, len(r.Depends))
+	for _, d := range r.Depends {
+		ds = append(ds, namedDep{name: depName(d), max: pl.dep(d).max})
+	}
+	slices.SortStableFunc(ds, func(a, b namedDep) int { return strings.Compare(a.name, b.name) })
+	pl.depSum[r] = ds
+	return ds
+}
+
 // compareDeps orders two otherwise tied builds by the versions their
 // dependencies allow: for each dependency name both have, the build whose
 // spec admits a higher version scores a point; more points first. This
@@ -496,28 +534,33 @@ func (pl *pool) compareDeps(a, b *conda.Record) int {
 	if len(a.Depends) == 0 || len(b.Depends) == 0 {
 		return 0
 	}
+	da, db := pl.depSummary(a), pl.depSummary(b)
 	score := 0
-	for _, da := range a.Depends {
-		na := depName(da)
-		for _, db := range b.Depends {
-			if da == db || depName(db) != na {
-				continue
-			}
-			va, vb := pl.dep(da).max, pl.dep(db).max
-			switch {
-			case va != nil && vb == nil:
-				score--
-			case va == nil && vb != nil:
-				score++
-			case va != nil && vb != nil:
-				if c := pl.d.compare(*va, *vb); c > 0 {
-					score--
-				} else if c < 0 {
-					score++
-				}
-			}
-			break
+	i, j := 0, 0
+	for i < len(da) && j < len(db) {
+		switch c := strings.Compare(da[i].name, db[j].name); {
+		case c < 0:
+			i++
+			continue
+		case c > 0:
+			j++
+			continue
 		}
+		va, vb := da[i].max, db[j].max
+		switch {
+		case va != nil && vb == nil:
+			score--
+		case va == nil && vb != nil:
+			score++
+		case va != nil && vb != nil:
+			if c := pl.d.compare(*va, *vb); c > 0 {
+				score--
+			} else if c < 0 {
+				score++
+			}
+		}
+		i++
+		j++
 	}
 	return score
 }
