@@ -1,0 +1,165 @@
+package lockfile
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/envseal/envseal/conda"
+)
+
+// Format is a lockfile format.
+type Format int
+
+// The formats [Detect] recognizes.
+const (
+	FormatUnknown  Format = iota
+	FormatEnvseal         // envseal.lock
+	FormatCondaLock       // conda-lock.yml (conda-lock v1)
+	FormatPixi            // pixi.lock (rattler_lock v4–v7)
+	FormatExplicit        // conda's @EXPLICIT list
+)
+
+// String returns the usual file name of the format.
+func (f Format) String() string {
+	switch f {
+	case FormatEnvseal:
+		return "envseal.lock"
+	case FormatCondaLock:
+		return "conda-lock.yml"
+	case FormatPixi:
+		return "pixi.lock"
+	case FormatExplicit:
+		return "@EXPLICIT"
+	}
+	return "unknown"
+}
+
+// ParseFormat maps a user's name for a format ("envseal", "conda-lock",
+// "pixi", "explicit", or a usual file name) to a Format.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "envseal", "envseal.lock":
+		return FormatEnvseal, nil
+	case "conda-lock", "conda-lock.yml", "conda-lock.yaml", "condalock":
+		return FormatCondaLock, nil
+	case "pixi", "pixi.lock":
+		return FormatPixi, nil
+	case "explicit", "@explicit", "txt":
+		return FormatExplicit, nil
+	}
+	return FormatUnknown, fmt.Errorf("unknown lockfile format %q (want envseal, conda-lock, pixi or explicit)", s)
+}
+
+// Detect tells the format of a lockfile from its content: an "@EXPLICIT"
+// line makes an explicit file; otherwise the top-level YAML keys decide
+// ("environments" for pixi.lock, "package" for conda-lock, "metadata" or
+// "packages" with "version" for envseal.lock). It reads only the lines
+// that start in column 0 and never fails.
+func Detect(data []byte) Format {
+	keys := map[string]bool{}
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		if string(bytes.TrimSpace(line)) == "@EXPLICIT" {
+			return FormatExplicit
+		}
+		if len(line) == 0 || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || line[0] == '-' {
+			continue
+		}
+		if i := bytes.IndexByte(line, ':'); i > 0 {
+			k := strings.Trim(string(line[:i]), `"'`)
+			keys[k] = true
+		}
+	}
+	switch {
+	case keys["environments"]:
+		return FormatPixi
+	case keys["package"]:
+		return FormatCondaLock
+	case keys["version"] && (keys["metadata"] || keys["packages"] || keys["secrets"]):
+		return FormatEnvseal
+	case keys["version"] && keys["platforms"]:
+		return FormatPixi
+	}
+	return FormatUnknown
+}
+
+// DecodeOptions control [Decode].
+type DecodeOptions struct {
+	// Filename names the input in errors.
+	Filename string
+	// Format forces a format; FormatUnknown means [Detect].
+	Format Format
+	// Environment selects the pixi.lock environment ("default" when
+	// empty).
+	Environment string
+	// Platform is the platform of an explicit file that does not say
+	// (no "# platform:" line); by default it is taken from the package
+	// URLs.
+	Platform conda.Platform
+}
+
+// Decode reads a lockfile of any supported format into a Lock. Errors are
+// [*ParseError] values naming opts.Filename and, where known, the line.
+func Decode(data []byte, opts DecodeOptions) (*Lock, error) {
+	f := opts.Format
+	if f == FormatUnknown {
+		f = Detect(data)
+	}
+	var l *Lock
+	var err error
+	switch f {
+	case FormatEnvseal:
+		l, err = Parse(data)
+	case FormatCondaLock:
+		l, err = ParseCondaLock(data)
+	case FormatPixi:
+		l, err = ParsePixi(data, opts.Environment)
+	case FormatExplicit:
+		l, err = ParseExplicit(data, opts.Platform)
+	default:
+		err = &ParseError{Err: fmt.Errorf("not a lockfile this build reads (envseal.lock, conda-lock.yml, pixi.lock or an @EXPLICIT list)")}
+	}
+	if err != nil {
+		return nil, withFile(err, opts.Filename)
+	}
+	return l, nil
+}
+
+// EncodeOptions control [Encode].
+type EncodeOptions struct {
+	// Environment names the pixi.lock environment ("default" when empty).
+	Environment string
+	// Platform selects the platform of an explicit file, which holds one;
+	// it may be empty when the lock has exactly one platform.
+	Platform conda.Platform
+}
+
+// Encode writes l in format f.
+func Encode(l *Lock, f Format, opts EncodeOptions) ([]byte, error) {
+	switch f {
+	case FormatEnvseal:
+		return Marshal(l)
+	case FormatCondaLock:
+		return MarshalCondaLock(l)
+	case FormatPixi:
+		return MarshalPixi(l, opts.Environment)
+	case FormatExplicit:
+		p := opts.Platform
+		if p == "" {
+			plats := l.AllPlatforms()
+			if len(plats) != 1 {
+				return nil, fmt.Errorf("encoding @EXPLICIT: the lock has %d platforms; choose one", len(plats))
+			}
+			p = plats[0]
+		}
+		return MarshalExplicit(l, p)
+	}
+	return nil, fmt.Errorf("encoding: unknown format %v", f)
+}
