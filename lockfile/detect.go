@@ -13,11 +13,11 @@ type Format int
 
 // The formats [Detect] recognizes.
 const (
-	FormatUnknown  Format = iota
-	FormatEnvseal         // envseal.lock
-	FormatCondaLock       // conda-lock.yml (conda-lock v1)
-	FormatPixi            // pixi.lock (rattler_lock v4–v7)
-	FormatExplicit        // conda's @EXPLICIT list
+	FormatUnknown   Format = iota
+	FormatEnvseal          // envseal.lock
+	FormatCondaLock        // conda-lock.yml (conda-lock v1)
+	FormatPixi             // pixi.lock (rattler_lock v4–v7)
+	FormatExplicit         // conda's @EXPLICIT list
 )
 
 // String returns the usual file name of the format.
