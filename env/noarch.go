@@ -1,0 +1,193 @@
+package env
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/envseal/envseal/conda"
+)
+
+// pythonInfo is what linking noarch: python packages needs to know about
+// the environment's python.
+type pythonInfo struct {
+	version      string // "3.11"
+	sitePackages string // "lib/python3.11/site-packages"
+	finalExe     string // <final prefix>/bin/python, for shebangs
+}
+
+// newPythonInfo describes the python of rec installed at finalPrefix. It
+// honours python_site_packages_path (CEP 17) when the record sets it.
+func newPythonInfo(rec *conda.Record, finalPrefix string) (*pythonInfo, error) {
+	v := rec.Version.String()
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
+		return nil, fmt.Errorf("python %s: cannot tell major.minor version", v)
+	}
+	mm := parts[0] + "." + strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' })
+	py := &pythonInfo{
+		version:      mm,
+		sitePackages: "lib/python" + mm + "/site-packages",
+		finalExe:     finalPrefix + "/bin/python",
+	}
+	if sp := rec.PythonSitePackagesPath; sp != "" {
+		if err := checkRelPath(sp); err != nil {
+			return nil, fmt.Errorf("python %s: python_site_packages_path: %w", v, err)
+		}
+		py.sitePackages = sp
+	}
+	return py, nil
+}
+
+// noarchTarget maps a path of a noarch: python package to its place in the
+// prefix: site-packages/X to <site-packages>/X, python-scripts/X to bin/X.
+func (py *pythonInfo) noarchTarget(p string) string {
+	if rest, ok := strings.CutPrefix(p, "site-packages/"); ok {
+		return py.sitePackages + "/" + rest
+	}
+	if rest, ok := strings.CutPrefix(p, "python-scripts/"); ok {
+		return "bin/" + rest
+	}
+	return p
+}
+
+// pycPath returns where python X.Y writes the byte code of the source py.
+func (py *pythonInfo) pycPath(src string) string {
+	dir, base := path.Split(src)
+	stem := strings.TrimSuffix(base, ".py")
+	return dir + "__pycache__/" + stem + ".cpython-" + strings.ReplaceAll(py.version, ".", "") + ".pyc"
+}
+
+// entryPoint is one `command = module:func` of link.json.
+type entryPoint struct {
+	command, module, fn string
+}
+
+// parseEntryPoint parses conda's entry point definition; the command must
+// be a plain file name.
+func parseEntryPoint(def string) (entryPoint, error) {
+	cmdMod, fn, ok1 := cutLast(def, ":")
+	command, module, ok2 := cutLast(cmdMod, "=")
+	ep := entryPoint{strings.TrimSpace(command), strings.TrimSpace(module), strings.TrimSpace(fn)}
+	if !ok1 || !ok2 || ep.command == "" || ep.module == "" || ep.fn == "" {
+		return ep, fmt.Errorf("entry point %q: want \"name = module:func\"", def)
+	}
+	if strings.ContainsAny(ep.command, "/\\\x00 ") || ep.command == "." || ep.command == ".." {
+		return ep, fmt.Errorf("%w: entry point %q: command is not a plain file name", ErrUnsafePath, def)
+	}
+	if i := strings.IndexByte(ep.fn, ' '); i >= 0 { // "main [extra]"
+		ep.fn = ep.fn[:i]
+	}
+	if !isDottedName(ep.module) || !isDottedName(ep.fn) {
+		return ep, fmt.Errorf("entry point %q: module and function must be dotted Python names", def)
+	}
+	return ep, nil
+}
+
+func cutLast(s, sep string) (before, after string, ok bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}
+
+func isDottedName(s string) bool {
+	for _, part := range strings.Split(s, ".") {
+		if part == "" {
+			return false
+		}
+		for i, r := range part {
+			if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 || i > 0 && r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// script returns the entry point script conda generates, with a shebang
+// for python at exe.
+func (ep entryPoint) script(exe string) []byte {
+	importName, _, _ := strings.Cut(ep.fn, ".")
+	var b bytes.Buffer
+	b.WriteString(shebangFor(exe))
+	fmt.Fprintf(&b, `# -*- coding: utf-8 -*-
+import re
+import sys
+
+from %s import %s
+
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\.pyw?|\.exe)?$', '', sys.argv[0])
+    sys.exit(%s())
+`, ep.module, importName, ep.fn)
+	return b.Bytes()
+}
+
+// shebangFor returns conda's shebang line for exe: `#!exe`, or the
+// /bin/sh trampoline when that is too long for the kernel or has spaces.
+func shebangFor(exe string) string {
+	s := "#!" + exe + "\n"
+	if len(s) > maxShebang || strings.Contains(exe, " ") {
+		return "#!/bin/sh\n'''exec' \"" + exe + "\" \"$0\" \"$@\" #'''\n"
+	}
+	return s
+}
+
+// compilePyc byte-compiles the .py files of pkgs that are linked into the
+// tree at dir, with the python at exe (an absolute path), as conda does:
+// `python -Wi -m compileall -q -l -i -` fed the prefix-relative file list,
+// run from dir. Produced .pyc files are added to each package's out list.
+// A missing interpreter skips compilation; compile errors in single files
+// are ignored (their .pyc is just not recorded), like conda.
+func compilePyc(ctx context.Context, dir, exe string, py *pythonInfo, pkgs []*stagedPkg) (skipped bool, err error) {
+	var list bytes.Buffer
+	for _, sp := range pkgs {
+		for _, f := range sp.pyFiles {
+			list.WriteString(f)
+			list.WriteByte('\n')
+		}
+	}
+	if list.Len() == 0 {
+		return false, nil
+	}
+	if st, err := os.Stat(exe); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		return true, nil
+	}
+	cmd := exec.CommandContext(ctx, exe, "-Wi", "-m", "compileall", "-q", "-l", "-i", "-")
+	cmd.Dir = dir
+	cmd.Stdin = &list
+	cmd.Env = []string{"PYTHONNOUSERSITE=1", "LC_ALL=C.UTF-8"}
+	var stderr bytes.Buffer
+	cmd.Stdout = &stderr
+	cmd.Stderr = &stderr
+	runErr := cmd.Run()
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if runErr != nil {
+		if _, ok := runErr.(*exec.ExitError); !ok {
+			return false, fmt.Errorf("compiling python files with %s: %w", exe, runErr)
+		}
+		// compileall exits 1 when a file fails to compile; the rest are
+		// compiled.
+	}
+	for _, sp := range pkgs {
+		for _, f := range sp.pyFiles {
+			pyc := py.pycPath(f)
+			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pyc)))
+			if err != nil {
+				continue
+			}
+			sp.out = append(sp.out, PathEntry{Path: pyc, PathType: PathPyc,
+				SHA256: sha256Hex(data), SHA256InPrefix: sha256Hex(data), Size: int64(len(data))})
+		}
+	}
+	return false, nil
+}
