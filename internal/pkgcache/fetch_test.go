@@ -115,9 +115,14 @@ func TestFetchHTTP(t *testing.T) {
 	u := strings.Replace(srv.URL, "://", "://alice:pa55word@", 1) + path
 	rec.URL = "https://should-not-be-used.invalid/" + zlibConda
 	c := testCache(t, srv.Client())
+	var progress strings.Builder
+	c.Progress = &progress // not a terminal: nothing is drawn
 	got, err := c.Fetch(context.Background(), []*conda.Record{rec}, func(*conda.Record) string { return u })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if progress.Len() != 0 {
+		t.Errorf("progress drawn to a non-terminal: %q", progress.String())
 	}
 	if reqs := srv.requests(path); len(reqs) != 1 || reqs[0].auth != "alice:pa55word" || reqs[0].rangeHdr != "" {
 		t.Errorf("requests = %+v, want one with basic auth", reqs)
@@ -435,12 +440,17 @@ func TestPartialFailure(t *testing.T) {
 	rec.URL = srv.add("/linux-64/"+zlibConda, data)
 	missing, _ := synth(t, "missing", map[string]string{"a.txt": "a"})
 	missing.URL = srv.URL + "/noarch/" + missing.Fn
+	gone, _ := synth(t, "gone", map[string]string{"b.txt": "b"})
+	gone.URL = "file://" + filepath.ToSlash(filepath.Join(t.TempDir(), gone.Fn))
 	c := testCache(t, srv.Client())
-	ents, err := c.Fetch(context.Background(), []*conda.Record{missing, rec}, nil)
-	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), missing.Fn) || strings.Contains(err.Error(), zlibConda) {
+	ents, err := c.Fetch(context.Background(), []*conda.Record{missing, rec, gone}, nil)
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), missing.Fn) || !strings.Contains(err.Error(), gone.Fn) || strings.Contains(err.Error(), zlibConda) {
 		t.Fatalf("error = %v", err)
 	}
-	if ents[0].Dir != "" || ents[0].Record != missing || ents[1].Dir == "" {
+	if n := len(strings.Split(err.Error(), "\n")); n != 2 {
+		t.Errorf("error has %d lines, want one per failed package: %v", n, err)
+	}
+	if ents[0].Dir != "" || ents[0].Record != missing || ents[1].Dir == "" || ents[2].Dir != "" {
 		t.Errorf("entries = %+v", ents)
 	}
 }
