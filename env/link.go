@@ -234,7 +234,8 @@ func (l *linker) linkOne(it *linkItem) (PathEntry, bool, error) {
 		}
 		if st.Mode()&fs.ModeSymlink == 0 {
 			// A link flattened into a file by the packager: copy it, as
-			// conda's copy of a non-link does.
+			// conda's copy of a non-link does, but say so.
+			l.warnings = append(l.warnings, fmt.Sprintf("%s: softlink %s is a regular file in the extracted package; copied", it.pkg.rec.DistName(), e.Path))
 			if err := l.w.copyFile(src, it.target); err != nil {
 				return out, false, err
 			}

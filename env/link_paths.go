@@ -46,14 +46,16 @@ const DefaultPlaceholder = "/opt/anaconda1anaconda2anaconda3"
 // paths_data. Path is relative to the package (in paths.json) or to the
 // prefix (in conda-meta), always with forward slashes.
 type PathEntry struct {
+	// Fields in key order, so that encoding/json writes conda's
+	// sort_keys layout.
 	Path              string   `json:"_path"`
+	FileMode          FileMode `json:"file_mode,omitempty"`
+	NoLink            bool     `json:"no_link,omitempty"`
 	PathType          PathType `json:"path_type"`
+	PrefixPlaceholder string   `json:"prefix_placeholder,omitempty"`
 	SHA256            string   `json:"sha256,omitempty"`
 	SHA256InPrefix    string   `json:"sha256_in_prefix,omitempty"`
 	Size              int64    `json:"size_in_bytes,omitempty"`
-	FileMode          FileMode `json:"file_mode,omitempty"`
-	PrefixPlaceholder string   `json:"prefix_placeholder,omitempty"`
-	NoLink            bool     `json:"no_link,omitempty"`
 }
 
 // pathsJSON is the shape of info/paths.json and of paths_data.
