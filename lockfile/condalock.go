@@ -502,7 +502,8 @@ func MarshalCondaLock(l *Lock) ([]byte, error) {
 }
 
 // depsMap turns match specs into conda-lock's {name: spec} mapping; a bare
-// name maps to bare (conda-lock writes ” for conda and '*' for pip).
+// name maps to bare (conda-lock writes an empty string for conda and "*"
+// for pip).
 func depsMap(specs []string, bare string) *yaml.Node {
 	if len(specs) == 0 {
 		return flowMapNode()

@@ -3,8 +3,7 @@ package lockfile
 import (
 	"bytes"
 	"fmt"
-	"sort"
-	"strings"
+		"strings"
 
 	"github.com/envseal/envseal/conda"
 )
@@ -220,8 +219,8 @@ func pypiVersionFromURL(u string) string {
 
 // MarshalExplicit writes the packages of one platform of l as an @EXPLICIT
 // file that conda, mamba and micromamba install from. Packages come in
-// dependency order (a package after everything it depends on, ties by name;
-// cycles are broken by name), each URL with its MD5 fragment, or its
+// dependency order (a package after everything it depends on; ties and
+// cycles in the lock's order, see [Lock.Sort]), each URL with its MD5 fragment, or its
 // SHA-256 ("#sha256:<hex>") when the MD5 is unknown. PyPI packages follow
 // as conda-lock's "# pip <name> @ <url>" comments. URLs keep their ${VAR}
 // credential placeholders.
@@ -269,15 +268,16 @@ func MarshalExplicit(l *Lock, platform conda.Platform) ([]byte, error) {
 }
 
 // topoSort orders packages so that each comes after the packages (of the
-// same list) it depends on, choosing the smallest name among the ready
-// ones, and breaking cycles at the smallest remaining name.
+// same list) it depends on. Among the packages that are ready it keeps the
+// order of pkgs, and it breaks a cycle at the first remaining package. A
+// list without dependency information (as read from an explicit file) keeps
+// its order, so an explicit file that is read and written again is
+// unchanged.
 func topoSort(pkgs []*Package) []*Package {
-	sortPackages(pkgs)
 	byName := map[string][]int{}
 	for i, p := range pkgs {
 		byName[p.Name] = append(byName[p.Name], i)
 	}
-	deps := make([][]int, len(pkgs))
 	indeg := make([]int, len(pkgs))
 	users := make([][]int, len(pkgs))
 	for i, p := range pkgs {
@@ -286,7 +286,6 @@ func topoSort(pkgs []*Package) []*Package {
 			for _, j := range byName[specName(d)] {
 				if j != i && !seen[j] {
 					seen[j] = true
-					deps[i] = append(deps[i], j)
 					users[j] = append(users[j], i)
 					indeg[i]++
 				}
@@ -295,35 +294,26 @@ func topoSort(pkgs []*Package) []*Package {
 	}
 	done := make([]bool, len(pkgs))
 	out := make([]*Package, 0, len(pkgs))
-	var ready []int
-	for i := range pkgs {
-		if indeg[i] == 0 {
-			ready = append(ready, i)
-		}
-	}
 	for len(out) < len(pkgs) {
-		if len(ready) == 0 {
-			// A cycle: release the first remaining package.
+		next := -1
+		for i := range pkgs {
+			if !done[i] && indeg[i] <= 0 {
+				next = i
+				break
+			}
+		}
+		if next < 0 { // a cycle
 			for i := range pkgs {
 				if !done[i] {
-					ready = append(ready, i)
+					next = i
 					break
 				}
 			}
 		}
-		sort.Ints(ready) // pkgs is sorted, so index order is name order
-		i := ready[0]
-		ready = ready[1:]
-		if done[i] {
-			continue
-		}
-		done[i] = true
-		out = append(out, pkgs[i])
-		for _, u := range users[i] {
+		done[next] = true
+		out = append(out, pkgs[next])
+		for _, u := range users[next] {
 			indeg[u]--
-			if indeg[u] == 0 && !done[u] {
-				ready = append(ready, u)
-			}
 		}
 	}
 	return out
