@@ -4,6 +4,7 @@ BIN       := bin/envseal
 CACHE     ?= $(CURDIR)/.cache
 FIXTURE   := $(CACHE)/fixture-channel
 DEMO_ROOT := $(CACHE)/demo-root
+ES        := ENVSEAL_ROOT=$(DEMO_ROOT) ./$(BIN)
 
 .PHONY: all build test vet demo bench fixture clean fuzz
 
@@ -17,8 +18,11 @@ vet:
 	$(GO) vet ./...
 
 # test: static checks, then every package's tests with the race detector.
-test: vet
-	$(GO) test -race -count=1 -timeout 40m ./...
+# The fixture channel is built first (without the race detector, which
+# would make compressing CPython very slow) and handed to the end-to-end
+# tests.
+test: vet fixture
+	ENVSEAL_TEST_FIXTURE=$(FIXTURE) $(GO) test -race -count=1 -timeout 40m ./...
 
 # fixture: a real conda channel (CPython 3.10/3.11, pip, small test packages)
 # generated into .cache/ — never committed.
@@ -29,11 +33,16 @@ demo: fixture
 	@echo "== envseal index (re-index the fixture channel, as a team hosting a private channel would)"
 	./$(BIN) index $(FIXTURE)
 	@echo "== envseal search -c <fixture> python"
-	ENVSEAL_ROOT=$(DEMO_ROOT) ./$(BIN) search --override-channels -c $(FIXTURE) python
-	@echo "== envseal search --json -c <fixture> 'pip>=24'"
-	ENVSEAL_ROOT=$(DEMO_ROOT) ./$(BIN) search --json --override-channels -c $(FIXTURE) 'pip>=24'
-	@echo "== envseal create --dry-run -f examples/environment.yml"
-	ENVSEAL_ROOT=$(DEMO_ROOT) ./$(BIN) create --dry-run --override-channels -c $(FIXTURE) -f examples/environment.yml
+	$(ES) search --override-channels -c $(FIXTURE) python
+	@echo "== envseal create -n demo -f examples/environment.yml (python=3.10, pip, a variable)"
+	rm -rf $(DEMO_ROOT)/envs/demo
+	$(ES) create -n demo --override-channels -c $(FIXTURE) -f examples/environment.yml
+	@echo "== envseal run -n demo -- python -c 'import sys; print(sys.version)'"
+	$(ES) run -n demo -- python -c 'import sys; print(sys.version)'
+	@echo "== envseal run -n demo -- pip --version (its generated entry point)"
+	$(ES) run -n demo -- pip --version
+	$(ES) run -n demo -- sh -c 'echo "DEMO_GREETING=$$DEMO_GREETING"'
+	$(ES) list -n demo
 
 bench: build
 	./bench/run.sh

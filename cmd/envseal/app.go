@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"strings"
 
 	"github.com/envseal/envseal/resolver"
 	"github.com/urfave/cli/v2"
@@ -56,10 +56,10 @@ func (e *silentError) Error() string { return e.err.Error() }
 func (e *silentError) Unwrap() error { return e.err }
 func (e *silentError) ExitCode() int { return e.code }
 
-// run is the whole program: tests call it with buffers and a fake
-// environment lookup.
-func run(ctx context.Context, args []string, io streams, lookupEnv func(string) (string, bool)) int {
-	app := newApp(io, lookupEnv)
+// run is the whole program: tests call it with buffers and an environment
+// of their own ("KEY=value" entries, as os.Environ gives).
+func run(ctx context.Context, args []string, io streams, environ []string) int {
+	app := newApp(io, environ)
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
@@ -91,11 +91,15 @@ func exitCode(ctx context.Context, err error) int {
 	return exitError
 }
 
-func newApp(s streams, lookupEnv func(string) (string, bool)) *cli.App {
-	if lookupEnv == nil {
-		lookupEnv = os.LookupEnv
+func newApp(s streams, environ []string) *cli.App {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
 	}
-	g := &globals{streams: s, lookupEnv: lookupEnv}
+	lookupEnv := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	g := &globals{streams: s, lookupEnv: lookupEnv, environ: append([]string(nil), environ...)}
 	app := &cli.App{
 		Name:      "envseal",
 		Usage:     "conda-compatible environments with secrets sealed in the lockfile",
@@ -126,6 +130,15 @@ func newApp(s streams, lookupEnv func(string) (string, bool)) *cli.App {
 				},
 			},
 			createCommand(g),
+			installCommand(g),
+			updateCommand(g),
+			removeCommand(g),
+			listCommand(g),
+			envsCommand(g),
+			runCommand(g),
+			shellHookCommand(g),
+			shellCommand(g),
+			cleanCommand(g),
 			searchCommand(g),
 			infoCommand(g),
 			indexCommand(g),
@@ -151,6 +164,7 @@ func setUsageErrors(c *cli.Command) {
 type globals struct {
 	streams
 	lookupEnv func(string) (string, bool)
+	environ   []string // the process environment, "KEY=value"
 }
 
 func (g *globals) getenv(key string) string {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/envseal/envseal/channel"
@@ -82,6 +84,16 @@ func (s *channelSetup) addChannels(names []string) error {
 	for _, n := range names {
 		if n == "nodefaults" {
 			continue
+		}
+		// A relative path that names an existing directory is a local
+		// channel ("my-channel", ".cache/fixture"); conda would read it as
+		// a channel name under the alias, which cannot be what was meant.
+		if !strings.Contains(n, "://") && !filepath.IsAbs(n) {
+			if fi, err := os.Stat(n); err == nil && fi.IsDir() {
+				if abs, err := filepath.Abs(n); err == nil {
+					n = abs
+				}
+			}
 		}
 		ch, err := conda.ParseChannel(n, s.chCfg)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/resolver"
 	"github.com/urfave/cli/v2"
 )
@@ -43,20 +44,52 @@ func (g *globals) doCreate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if !c.Bool("dry-run") {
-		if in.prefix == "" {
-			return usagef("create: give -n NAME or -p PREFIX (or a name in the environment file)")
+	if c.Bool("dry-run") {
+		sol, _, err := g.solve(c.Context, in, nil)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("create: installing into %s is not available yet; use --dry-run to see the plan", in.prefix)
+		if c.Bool("json") {
+			return writePlanJSON(g.Out, in, sol.Records, true)
+		}
+		writePlanTable(g.Out, in, sol.Records)
+		return nil
+	}
+	if in.prefix == "" {
+		return usagef("create: give -n NAME or -p PREFIX (or a name in the environment file)")
+	}
+	if prefixExists(in.prefix) {
+		return fmt.Errorf("an environment already exists at %s: change it with `envseal install -p %s`, or remove it first with `envseal remove -p %s --all`", in.prefix, in.prefix, in.prefix)
 	}
 	sol, _, err := g.solve(c.Context, in, nil)
 	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		return writePlanJSON(g.Out, in, sol.Records, true)
+	quiet := c.Bool("json") || c.Bool("quiet")
+	if !quiet {
+		writePlanTable(g.Out, in, sol.Records)
 	}
-	writePlanTable(g.Out, in, sol.Records)
+	var vars []env.Variable
+	if in.file != nil {
+		vars = append([]env.Variable{}, in.file.Variables...)
+	}
+	ch := change{link: dependencyOrder(sol.Records)}
+	if _, err := g.apply(c.Context, in.cfg, ch, applyOptions{
+		prefix:      in.prefix,
+		requested:   requestedNames(in.specs),
+		updateSpecs: specStrings(in.specs),
+		variables:   vars,
+		quiet:       quiet,
+		urlFor:      in.setup.credentialedURL,
+	}); err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return writePlanJSON(g.Out, in, sol.Records, false)
+	}
+	if !c.Bool("quiet") {
+		fmt.Fprintf(g.Out, "Created %s (%d packages).\nRun a command in it with:\n\n    envseal run -p %s -- COMMAND\n\n", in.prefix, len(sol.Records), in.prefix)
+	}
 	return nil
 }
 

@@ -23,14 +23,18 @@ func newCLI(t *testing.T) *cliEnv {
 	return &cliEnv{t: t, env: map[string]string{
 		"HOME":         home,
 		"ENVSEAL_ROOT": filepath.Join(home, "root"),
+		"PATH":         os.Getenv("PATH"),
 	}}
 }
 
 func (e *cliEnv) run(args ...string) (stdout, stderr string, code int) {
 	e.t.Helper()
 	var out, errb bytes.Buffer
-	lookup := func(k string) (string, bool) { v, ok := e.env[k]; return v, ok }
-	code = run(context.Background(), append([]string{"envseal"}, args...), streams{In: strings.NewReader(""), Out: &out, Err: &errb}, lookup)
+	var environ []string
+	for k, v := range e.env {
+		environ = append(environ, k+"="+v)
+	}
+	code = run(context.Background(), append([]string{"envseal"}, args...), streams{In: strings.NewReader(""), Out: &out, Err: &errb}, environ)
 	return out.String(), errb.String(), code
 }
 

@@ -27,12 +27,14 @@ func solveFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "json", Usage: "print conda's JSON shape"},
 		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"d"}, Usage: "only show what would be done"},
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+		quietFlag(),
 	)
 }
 
 // solveInput is what a solving command asked for, after reading flags and
 // the environment file.
 type solveInput struct {
+	cfg      *config
 	setup    *channelSetup
 	file     *env.File // nil without -f
 	specs    []conda.MatchSpec
@@ -45,7 +47,7 @@ type solveInput struct {
 // readSolveInput gathers specs, channels and options from the command line
 // and an optional environment file.
 func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, error) {
-	in := &solveInput{addPip: cfg.AddPipAsPythonDependency && !c.Bool("no-pip")}
+	in := &solveInput{cfg: cfg, addPip: cfg.AddPipAsPythonDependency && !c.Bool("no-pip")}
 	var fileChannels []string
 	if path := c.String("file"); path != "" {
 		f, err := env.ReadFile(path)
@@ -224,4 +226,9 @@ func containsName(deps []string, name string) bool {
 func prefixExists(prefix string) bool {
 	_, err := os.Stat(filepath.Join(prefix, "conda-meta"))
 	return err == nil
+}
+
+// quietFlag is -q on subcommands, as conda accepts it after the verb.
+func quietFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bars or plan tables"}
 }
