@@ -405,6 +405,10 @@ func applyNew(ctx context.Context, pp prefixPaths, plan *Plan, opts *ApplyOption
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// An empty directory at the prefix (checked by isNew) gives way.
+	if err := os.Remove(pp.prefix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("replacing the empty directory: %w", err)
+	}
 	if err := os.Rename(tmp, pp.prefix); err != nil {
 		return nil, fmt.Errorf("moving the new environment into place: %w", err)
 	}
@@ -448,7 +452,7 @@ func writeFileSync(name string, data []byte, noSync bool) error {
 // rename, fsync'ing the file and its directory.
 func writeFileAtomic(name string, data []byte) error {
 	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-")
+	f, err := os.CreateTemp(dir, filepath.Base(name)+".tmp-")
 	if err != nil {
 		return err
 	}

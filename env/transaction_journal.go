@@ -111,7 +111,16 @@ func recoverLocked(pp prefixPaths) error {
 			}
 		}
 	}
-	j, err := readJournal(filepath.Join(pp.prefix, filepath.FromSlash(journalName)))
+	// A journal write killed before its rename leaves a temporary file.
+	journalFile := filepath.Join(pp.prefix, filepath.FromSlash(journalName))
+	if tmps, _ := filepath.Glob(journalFile + ".tmp-*"); len(tmps) > 0 {
+		for _, f := range tmps {
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("recovering prefix %s: %w", pp.prefix, err)
+			}
+		}
+	}
+	j, err := readJournal(journalFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// No transaction passed its prepare phase; drop what a killed
