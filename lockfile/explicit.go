@@ -3,7 +3,7 @@ package lockfile
 import (
 	"bytes"
 	"fmt"
-		"strings"
+	"strings"
 
 	"github.com/envseal/envseal/conda"
 )

@@ -108,4 +108,3 @@ func firstDiff(got, want []byte) string {
 	}
 	return "(equal)"
 }
-

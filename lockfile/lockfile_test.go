@@ -146,7 +146,7 @@ func TestDetect(t *testing.T) {
 
 func TestFailFiles(t *testing.T) {
 	tests := map[string]string{
-		"pixi-v7-missing-platform.yml":             `:14: environment "default": platform "UNKNOWN" is not defined in platforms`,
+		"pixi-v7-missing-platform.yml":              `:14: environment "default": platform "UNKNOWN" is not defined in platforms`,
 		"pixi-v7-duplicate-platform-definition.yml": `:7: platforms: platform "DUPLICATE" is defined twice`,
 		"condalock-bad-package.yml":                 `:4: package: missing key "manager"`,
 	}
