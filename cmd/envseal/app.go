@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/envseal/envseal/resolver"
+	"github.com/envseal/envseal/secrets"
 	"github.com/urfave/cli/v2"
 )
 
@@ -85,8 +86,16 @@ func exitCode(ctx context.Context, err error) int {
 		return exitUsage
 	}
 	var unsat *resolver.UnsolvableError
-	if errors.As(err, &unsat) {
+	var integrity *secrets.IntegrityError
+	var badVersion *secrets.VersionError
+	var noID *noIdentityError
+	switch {
+	case errors.As(err, &unsat):
 		return exitUnsolvable
+	case errors.As(err, &integrity), errors.As(err, &badVersion):
+		return exitIntegrity
+	case errors.Is(err, secrets.ErrNoIdentityMatched), errors.As(err, &noID):
+		return exitNoIdentity
 	}
 	return exitError
 }
@@ -139,6 +148,7 @@ func newApp(s streams, environ []string) *cli.App {
 			shellHookCommand(g),
 			shellCommand(g),
 			cleanCommand(g),
+			secretsCommand(g),
 			searchCommand(g),
 			infoCommand(g),
 			indexCommand(g),

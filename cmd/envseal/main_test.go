@@ -13,8 +13,9 @@ import (
 // cli runs envseal in-process with a private root and HOME, so that no test
 // reads the user's configuration or writes outside t.TempDir().
 type cliEnv struct {
-	t   *testing.T
-	env map[string]string
+	t     *testing.T
+	env   map[string]string
+	stdin string // what the next run reads on stdin
 }
 
 func newCLI(t *testing.T) *cliEnv {
@@ -34,7 +35,8 @@ func (e *cliEnv) run(args ...string) (stdout, stderr string, code int) {
 	for k, v := range e.env {
 		environ = append(environ, k+"="+v)
 	}
-	code = run(context.Background(), append([]string{"envseal"}, args...), streams{In: strings.NewReader(""), Out: &out, Err: &errb}, environ)
+	code = run(context.Background(), append([]string{"envseal"}, args...), streams{In: strings.NewReader(e.stdin), Out: &out, Err: &errb}, environ)
+	e.stdin = ""
 	return out.String(), errb.String(), code
 }
 

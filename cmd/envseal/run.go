@@ -27,6 +27,11 @@ status becomes envseal's.`,
 			&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "environment name"},
 			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"},
 			&cli.StringFlag{Name: "cwd", Usage: "run the command in this directory"},
+			&cli.StringFlag{Name: "lock", Value: "envseal.lock", Usage: "lockfile whose sealed secrets are passed to the command (skipped when the default is absent)"},
+			&cli.BoolFlag{Name: "no-secrets", Usage: "do not open or pass the sealed secrets"},
+			&cli.StringSliceFlag{Name: "secret", Usage: "pass only this secret (repeat for several)"},
+			identityFlag,
+			envNameFlag,
 		},
 		Action: func(c *cli.Context) error { return g.run(c) },
 	}
@@ -67,6 +72,11 @@ func (g *globals) run(c *cli.Context) error {
 	}
 	environ, err := g.activatedEnv(c, prefix)
 	if err != nil {
+		return err
+	}
+	// Secrets are opened (MAC checked) before anything runs; on any failure
+	// the command is not started.
+	if environ, err = g.withSecrets(c, environ); err != nil {
 		return err
 	}
 	args := c.Args().Slice()
@@ -138,4 +148,51 @@ func envValue(environ []string, key string) string {
 		}
 	}
 	return ""
+}
+
+// withSecrets adds the lock's sealed secrets to environ, in memory only.
+func (g *globals) withSecrets(c *cli.Context, environ []string) ([]string, error) {
+	if c.Bool("no-secrets") {
+		return environ, nil
+	}
+	path := c.String("lock")
+	if _, err := os.Stat(path); err != nil {
+		if !c.IsSet("lock") && len(c.StringSlice("secret")) == 0 {
+			return environ, nil // no lockfile here: nothing to pass
+		}
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	l, err := readLock(path, false)
+	if err != nil {
+		return nil, err
+	}
+	if l.Secrets == nil {
+		if len(c.StringSlice("secret")) > 0 {
+			return nil, fmt.Errorf("%s has no secrets section", path)
+		}
+		return environ, nil
+	}
+	ids, _, err := g.identities(c)
+	if err != nil {
+		return nil, err
+	}
+	envName := lockEnvName(c, path)
+	o, err := l.Secrets.Open(envName, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("opening the secrets of %s (environment %q): %w", path, envName, err)
+	}
+	defer o.Close()
+	names := c.StringSlice("secret")
+	if len(names) == 0 {
+		names = o.Names()
+	}
+	out := append([]string(nil), environ...)
+	for _, n := range names {
+		v, ok := o.Get(n)
+		if !ok {
+			return nil, fmt.Errorf("no secret named %q in %s", n, path)
+		}
+		out = append(out, n+"="+string(v))
+	}
+	return out, nil
 }
