@@ -21,8 +21,9 @@ type Error struct {
 	Requirement string
 	// Message is pip's explanation, "" when pip printed no ERROR line.
 	Message string
-	// Details holds pip's stderr from its first ERROR line on (at most
-	// 50 lines): conflict explanations, expected and actual hashes.
+	// Details holds pip's stderr from its first ERROR line on, then the
+	// "The conflict is caused by:" explanation pip prints on stdout, at
+	// most 50 lines: expected and actual hashes, conflicting requirements.
 	Details []string
 	// Err is the underlying error.
 	Err error
@@ -81,8 +82,8 @@ var blockHeads = []string{
 	"The editable requirement",
 }
 
-// newError builds an [*Error] from pip's stderr and the run error.
-func newError(op, prefix, stderr string, runErr error) *Error {
+// newError builds an [*Error] from pip's output and the run error.
+func newError(op, prefix, stdout, stderr string, runErr error) *Error {
 	e := &Error{Op: op, Prefix: prefix, Err: runErr}
 	if strings.Contains(stderr, "No module named pip") {
 		e.Err = fmt.Errorf("%w: %w", ErrNoPip, runErr)
@@ -90,6 +91,10 @@ func newError(op, prefix, stderr string, runErr error) *Error {
 		return e
 	}
 	e.Requirement, e.Message, e.Details = parseErrors(stderr)
+	e.Details = append(e.Details, conflictLines(stdout)...)
+	if len(e.Details) > 50 {
+		e.Details = e.Details[:50]
+	}
 	if e.Message == "" {
 		// No ERROR line (a traceback, a crash): the last line says most.
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")
@@ -189,4 +194,22 @@ func firstSentence(s string) string {
 		return s[:i]
 	}
 	return strings.TrimSuffix(s, ".")
+}
+
+// conflictLines returns pip's explanation of a resolution conflict from
+// its stdout: "The conflict is caused by:" and the lines up to the next
+// blank line.
+func conflictLines(stdout string) []string {
+	i := strings.LastIndex(stdout, "The conflict is caused by:")
+	if i < 0 {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(stdout[i:], "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(l) == "" {
+			break
+		}
+		out = append(out, strings.TrimRight(l, " \t"))
+	}
+	return out
 }

@@ -134,7 +134,9 @@ func InstallLocked(ctx context.Context, prefix string, dists []Dist, opts Option
 // Resolve returns what pip would install for lines into an empty
 // environment with the prefix's python (its version and platform decide
 // the wheels): `pip install --dry-run --ignore-installed --report FILE
-// --quiet -r REQS`, parsed with [ParseReport], sorted by normalized name.
+// -r REQS`, parsed with [ParseReport], sorted by normalized name. pip's
+// progress goes to opts.Stdout as for [Install] (not --quiet, which would
+// hide why a resolution failed; add it to opts.Args to have it).
 // Because installed packages are ignored, the result includes packages
 // that conda already provides in the prefix when a `pip:` entry depends
 // on them; callers that lock both may drop those names. Where an entry
@@ -151,7 +153,7 @@ func Resolve(ctx context.Context, prefix string, lines []string, opts Options) (
 	}
 	defer cleanup()
 	report := filepath.Join(filepath.Dir(path), "report.json")
-	args := []string{"--dry-run", "--ignore-installed", "--report", report, "--quiet", "-r", path}
+	args := []string{"--dry-run", "--ignore-installed", "--report", report, "-r", path}
 	if err := runPip(ctx, prefix, op, args, opts); err != nil {
 		return nil, err
 	}

@@ -172,6 +172,11 @@ func RedactURL(rawURL, varName string) (redacted, credentials string, err error)
 	if !envRef.MatchString("${" + varName + "}") {
 		return "", "", fmt.Errorf("redacting URL: variable name %q is not [A-Z0-9_]+", varName)
 	}
+	scheme, authority, rest, ok := splitAuthority(rawURL)
+	at := strings.LastIndexByte(authority, '@')
+	if !ok || at < 0 || envRef.MatchString(authority[:at]) {
+		return rawURL, "", nil
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "", "", fmt.Errorf("redacting URL: %w", err)
@@ -183,15 +188,7 @@ func RedactURL(rawURL, varName string) (redacted, credentials string, err error)
 	if p, ok := u.User.Password(); ok {
 		creds += ":" + p
 	}
-	if envRef.MatchString(creds) {
-		return rawURL, "", nil
-	}
 	// Rebuild by hand: url.URL.String would escape "${}" in the userinfo.
-	scheme, authority, rest, ok := splitAuthority(rawURL)
-	at := strings.LastIndexByte(authority, '@')
-	if !ok || at < 0 {
-		return "", "", fmt.Errorf("redacting URL: cannot find the credentials")
-	}
 	return scheme + "${" + varName + "}" + authority[at:] + rest, creds, nil
 }
 

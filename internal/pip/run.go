@@ -38,7 +38,7 @@ type Options struct {
 	// (<prefix>/bin/python, or <prefix>\python.exe on Windows).
 	Python string
 	// Stdout and Stderr receive pip's output as it runs; nil discards it.
-	// pip's stderr is also kept (its last 64 KiB) to build [*Error].
+	// The last 64 KiB of each are also kept to build [*Error].
 	Stdout, Stderr io.Writer
 	// Args are extra arguments appended to the pip install command line
 	// (for example "--no-cache-dir").
@@ -145,10 +145,10 @@ func runPip(ctx context.Context, prefix, op string, args []string, opts Options)
 	cmd := exec.CommandContext(ctx, python, argv...)
 	cmd.Dir = opts.Dir
 	cmd.Env = childEnv(opts)
-	stderr := &tail{max: 64 << 10}
-	cmd.Stdout = opts.Stdout
-	if cmd.Stdout == nil {
-		cmd.Stdout = io.Discard
+	stdout, stderr := &tail{max: 64 << 10}, &tail{max: 64 << 10}
+	cmd.Stdout = stdout
+	if opts.Stdout != nil {
+		cmd.Stdout = io.MultiWriter(opts.Stdout, stdout)
 	}
 	if opts.Stderr != nil {
 		cmd.Stderr = io.MultiWriter(opts.Stderr, stderr)
@@ -163,5 +163,5 @@ func runPip(ctx context.Context, prefix, op string, args []string, opts Options)
 	if ctx.Err() != nil {
 		return &Error{Op: op, Prefix: prefix, Err: ctx.Err()}
 	}
-	return newError(op, prefix, stderr.String(), err)
+	return newError(op, prefix, stdout.String(), stderr.String(), err)
 }
