@@ -5,6 +5,10 @@ CACHE     ?= $(CURDIR)/.cache
 FIXTURE   := $(CACHE)/fixture-channel
 DEMO_ROOT := $(CACHE)/demo-root
 ES        := ENVSEAL_ROOT=$(DEMO_ROOT) ./$(BIN)
+DEMO_WORK := $(CACHE)/demo-work
+# The demo's own identity, so that it never touches the user's keys.
+ESW       := cd $(DEMO_WORK) && ENVSEAL_ROOT=$(DEMO_ROOT) ENVSEAL_IDENTITY_FILE=$(DEMO_WORK)/identity.txt $(CURDIR)/$(BIN)
+DEMO_SECRET := demo-api-key-4f1c9e
 
 .PHONY: all build test vet demo bench fixture clean fuzz
 
@@ -43,6 +47,14 @@ demo: fixture
 	$(ES) run -n demo -- pip --version
 	$(ES) run -n demo -- sh -c 'echo "DEMO_GREETING=$$DEMO_GREETING"'
 	$(ES) list -n demo
+	@echo "== seal a secret for the demo environment, inside envseal.lock"
+	rm -rf $(DEMO_WORK) && mkdir -p $(DEMO_WORK) && cp examples/environment.yml $(DEMO_WORK)/
+	$(ESW) secrets keygen
+	printf '%s' '$(DEMO_SECRET)' | ($(ESW) secrets set DEMO_API_KEY)
+	$(ESW) secrets list
+	@echo "== envseal run: the secret reaches the child's environment only"
+	$(ESW) run -n demo -- python -c 'import os; print("DEMO_API_KEY inside the child =", os.environ["DEMO_API_KEY"])'
+	@if grep -q '$(DEMO_SECRET)' $(DEMO_WORK)/envseal.lock; then echo "PLAINTEXT FOUND in envseal.lock"; exit 1; else echo "grep '$(DEMO_SECRET)' envseal.lock: no plaintext in the lockfile"; fi
 
 bench: build
 	./bench/run.sh
