@@ -171,7 +171,11 @@ func channelEntryURL(r yamlReader, n *yaml.Node, what string) (string, error) {
 		return "", err
 	}
 	if n.Kind == yaml.ScalarNode {
-		return r.str(n, what)
+		u, err := r.str(n, what)
+		if err == nil && u == "" {
+			err = errAt(n, "%s: empty channel", what)
+		}
+		return u, err
 	}
 	f, err := r.fields(n, what)
 	if err != nil {

@@ -190,6 +190,11 @@ func decodeEnvsealMetadata(r yamlReader, n *yaml.Node, m *Metadata) error {
 	if m.Channels, err = r.strings(f["channels"], "metadata.channels"); err != nil {
 		return err
 	}
+	for _, c := range m.Channels {
+		if c == "" {
+			return errAt(f["channels"], "metadata.channels: empty channel")
+		}
+	}
 	plats, err := r.list(f["platforms"], "metadata.platforms")
 	if err != nil {
 		return err
@@ -415,6 +420,11 @@ func envsealNode(l *Lock) (*yaml.Node, error) {
 			return nil, fmt.Errorf("unknown platform %q", p)
 		}
 		listed[p] = true
+	}
+	for _, c := range m.Channels {
+		if c == "" {
+			return nil, errors.New("empty channel")
+		}
 	}
 	md := mapNode()
 	addList(md, "sources", m.Sources)

@@ -179,7 +179,7 @@ func setFragmentHash(p *Package, frag string) error {
 func parsePipComment(s string) (*PyPIPackage, error) {
 	name, u, ok := strings.Cut(s, " @ ")
 	name, u = strings.TrimSpace(name), strings.TrimSpace(u)
-	if !ok || name == "" || u == "" {
+	if !ok || name == "" || u == "" || strings.ContainsAny(name+u, " \t\r\v\f") {
 		return nil, fmt.Errorf("pip line %q: want \"# pip <name> @ <url>\"", truncate(redactURL(s), 80))
 	}
 	p := &PyPIPackage{Name: name, URL: u}
