@@ -159,6 +159,47 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("Editable", func(t *testing.T) {
+		// "-e ./src/edpkg" relative to the environment file's directory,
+		// built offline by piptest's in-tree backend (PEP 660).
+		src := filepath.Join(envDir, "src", "edpkg")
+		ed := piptest.Wheel{Name: "edpkg", Version: "0.1", Scripts: map[string]string{"edhello": "edpkg:main"}}
+		if err := piptest.WriteProject(src, ed); err != nil {
+			t.Fatal(err)
+		}
+		edLines := []string{"--no-index", "-e ./src/edpkg"}
+		if err := pip.Install(ctx, prefix, edLines, opts); err != nil {
+			t.Fatalf("Install -e: %v\n%s", err, stderr.String())
+		}
+		if got := runOut(t, filepath.Join(prefix, "bin", "edhello")); got != "main from edpkg 0.1" {
+			t.Errorf("bin/edhello printed %q", got)
+		}
+		f, err := os.OpenFile(filepath.Join(src, "edpkg", "__init__.py"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("\n\ndef main():\n    print('edited in place')\n")
+		f.Close()
+		if got := runOut(t, filepath.Join(prefix, "bin", "edhello")); got != "edited in place" {
+			t.Errorf("after editing the source bin/edhello printed %q; not an editable install?", got)
+		}
+		pkgs, err := pip.Installed(ctx, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pkgs) != 3 || pkgs[0].Name != "edpkg" || !pkgs[0].Editable || !pkgs[0].Requested || pkgs[0].Requirement() != "-e "+src {
+			t.Errorf("Installed = %+v", pkgs)
+		}
+		dists, err := pip.Resolve(ctx, prefix, edLines, opts)
+		if err != nil {
+			t.Fatalf("Resolve -e: %v\n%s", err, stderr.String())
+		}
+		want := pip.Dist{Name: "edpkg", Version: "0.1", URL: "file://" + filepath.ToSlash(src), Requested: true, Editable: true}
+		if len(dists) != 1 || dists[0] != want {
+			t.Errorf("Resolve -e = %+v, want %+v", dists, want)
+		}
+	})
+
 	if locked == nil {
 		t.Fatal("no lock to install")
 	}
