@@ -8,19 +8,27 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-// treeWriter creates files in a directory tree through an [os.Root], so no
-// write can leave the tree even through a symlink a package placed there.
-// It keeps one directory open at a time; callers write files grouped by
-// directory. It is not safe for concurrent use.
+// treeWriter creates files in a directory tree without ever leaving it:
+// directories are opened one component at a time relative to their
+// parent without following symlinks, and a directory that is a symlink
+// (placed by a package) is resolved through an [os.Root], which refuses
+// links leading out of the tree. It keeps the chain of directories from
+// the top to the current one open, so callers should write files grouped
+// by directory. It is not safe for concurrent use.
 type treeWriter struct {
 	root       *os.Root
-	dir        string
-	dirf       *os.File
-	noHardlink bool // set after a cross-device link failed, or by request
+	stack      []openDir // stack[0] is the top of the tree
+	noHardlink bool      // set after a cross-device link failed, or by request
+}
+
+type openDir struct {
+	name string // slash path relative to the top, "" for the top
+	f    *os.File
 }
 
 func newTreeWriter(dir string, copyOnly bool) (*treeWriter, error) {
@@ -28,47 +36,79 @@ func newTreeWriter(dir string, copyOnly bool) (*treeWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &treeWriter{root: root, noHardlink: copyOnly}, nil
+	top, err := root.Open(".")
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	return &treeWriter{root: root, stack: []openDir{{"", top}}, noHardlink: copyOnly}, nil
 }
 
 func (w *treeWriter) Close() error {
-	if w.dirf != nil {
-		w.dirf.Close()
-		w.dirf = nil
+	for _, d := range w.stack {
+		d.f.Close()
 	}
+	w.stack = nil
 	return w.root.Close()
 }
 
 // enter makes dir (slash-separated, relative; "" for the top) exist and
 // current.
 func (w *treeWriter) enter(dir string) error {
-	if w.dirf != nil && w.dir == dir {
-		return nil
+	top := func() openDir { return w.stack[len(w.stack)-1] }
+	for len(w.stack) > 1 {
+		t := top().name
+		if dir == t || strings.HasPrefix(dir, t+"/") {
+			break
+		}
+		top().f.Close()
+		w.stack = w.stack[:len(w.stack)-1]
 	}
-	if w.dirf != nil {
-		w.dirf.Close()
-		w.dirf = nil
+	for top().name != dir {
+		parent := top()
+		rest := dir
+		if parent.name != "" {
+			rest = dir[len(parent.name)+1:]
+		}
+		c, _, _ := strings.Cut(rest, "/")
+		name := c
+		if parent.name != "" {
+			name = parent.name + "/" + c
+		}
+		f, err := openDirAt(parent.f, c)
+		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+			// A symlink to a directory inside the tree: follow it safely.
+			f, err = w.root.Open(name)
+			if err == nil {
+				if st, serr := f.Stat(); serr != nil || !st.IsDir() {
+					f.Close()
+					err = fmt.Errorf("%s: not a directory", name)
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		w.stack = append(w.stack, openDir{name, f})
 	}
-	name := dir
-	if name == "" {
-		name = "."
-	} else if err := w.root.MkdirAll(name, 0o755); err != nil {
-		return err
-	}
-	f, err := w.root.Open(name)
-	if err != nil {
-		return err
-	}
-	st, err := f.Stat()
-	if err != nil || !st.IsDir() {
-		f.Close()
-		return fmt.Errorf("%s: not a directory", dir)
-	}
-	w.dir, w.dirf = dir, f
 	return nil
 }
 
-func (w *treeWriter) fd() int { return int(w.dirf.Fd()) }
+// openDirAt creates (if needed) and opens the directory name inside
+// parent, refusing to follow a symlink.
+func openDirAt(parent *os.File, name string) (*os.File, error) {
+	pfd := int(parent.Fd())
+	if err := unix.Mkdirat(pfd, name, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+		return nil, &os.PathError{Op: "mkdir", Path: name, Err: err}
+	}
+	fd, err := unix.Openat(pfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+func (w *treeWriter) fd() int { return int(w.stack[len(w.stack)-1].f.Fd()) }
 
 // hardlink links src (an absolute path outside the tree) to rel, falling
 // back to a copy when hard links are impossible. It reports whether a hard
