@@ -280,3 +280,63 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestCredentials runs pip against an index and a file host that need
+// basic auth, with the credentials only in the environment: `${VAR}` in
+// the entries, which pip expands; the lock keeps the reference, never the
+// secret, and the locked install works again from the environment.
+func TestCredentials(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs pip in a CPython prefix; skipped with -short")
+	}
+	ctx := context.Background()
+	channel := piptest.FixtureChannel(t)
+	prefix := piptest.PythonPrefix(t, channel)
+	files := piptest.NewFileServer(t, piptest.Wheels())
+	files.RequireBasicAuth("alice", "s3cr@t")
+	index := piptest.NewIndexServer(t, piptest.Wheels(), files)
+	index.RequireBasicAuth("alice", "s3cr@t")
+	var stderr bytes.Buffer
+	opts := pip.Options{Env: pipEnv(t), Isolated: true, Stderr: &stderr, PipEnv: []string{"PIPTEST_CREDS=alice:s3cr%40t"}}
+	authURL := func(u string) string { return strings.Replace(u, "http://", "http://${PIPTEST_CREDS}@", 1) }
+	worldURL := files.FileURL("worldpkg-1.0-py3-none-any.whl")
+	lines := []string{"--index-url " + authURL(index.IndexURL), "hellopkg", "worldpkg @ " + authURL(worldURL)}
+
+	dists, err := pip.Resolve(ctx, prefix, lines, opts)
+	if err != nil {
+		t.Fatalf("Resolve: %v\n%s", err, stderr.String())
+	}
+	if len(dists) != 2 || dists[1].URL != authURL(worldURL) || dists[1].Version != "1.0" || dists[0].URL != files.FileURL("hellopkg-1.0-py3-none-any.whl") {
+		t.Fatalf("Resolve = %+v; want worldpkg 1.0 at %s", dists, authURL(worldURL))
+	}
+	for _, d := range dists {
+		if strings.Contains(d.URL, "s3cr") || strings.Contains(d.URL, "alice") {
+			t.Errorf("credentials in a locked URL: %s", d.URL)
+		}
+	}
+
+	// The locked install needs the credentials again: worldpkg's URL
+	// carries its ${VAR}; hellopkg's came from the index and pip dropped
+	// them from the report, so they come back through an index URL in the
+	// environment (pip applies an index URL's credentials to URLs below
+	// it).
+	fresh := piptest.PythonPrefix(t, channel)
+	noCreds := opts
+	noCreds.PipEnv = nil
+	err = pip.InstallLocked(ctx, fresh, dists, noCreds)
+	var pe *pip.Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("InstallLocked without credentials = %v, want *pip.Error", err)
+	}
+	if pe.Requirement != "hellopkg" || !strings.Contains(pe.Message, "HTTP error 401") || strings.Contains(err.Error(), "s3cr") {
+		t.Errorf("without credentials: %v", err)
+	}
+	withCreds := opts
+	withCreds.PipEnv = append(withCreds.PipEnv, "PIP_EXTRA_INDEX_URL=http://alice:s3cr%40t@"+strings.TrimPrefix(files.URL, "http://")+"/files/")
+	if err := pip.InstallLocked(ctx, fresh, dists, withCreds); err != nil {
+		t.Fatalf("InstallLocked with credentials: %v\n%s", err, stderr.String())
+	}
+	if got := runOut(t, filepath.Join(fresh, "bin", "hello")); got != "main from hellopkg 1.0, worldpkg 1.0" {
+		t.Errorf("bin/hello printed %q", got)
+	}
+}

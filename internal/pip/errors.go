@@ -145,7 +145,7 @@ func parseErrors(stderr string) (req, msg string, details []string) {
 		}
 		for k, re := range errorPatterns[:best] {
 			if m := re.FindStringSubmatch(text); m != nil {
-				best, req, msg = k, strings.TrimSpace(m[1]), text
+				best, req, msg = k, cleanRequirement(m[1]), text
 				break
 			}
 		}
@@ -153,7 +153,27 @@ func parseErrors(stderr string) (req, msg string, details []string) {
 	if msg == "" {
 		msg = strings.TrimSpace(strings.TrimPrefix(lines[first], "ERROR: "))
 	}
-	return req, msg, details
+	return req, tempFileRef.ReplaceAllString(msg, ""), details
+}
+
+// tempFileRef matches pip's mention of the temporary requirements file
+// this package writes, meaningless to the user.
+var tempFileRef = regexp.MustCompile(` \(from -r \S*condaenv\.requirements\.txt \(line \d+\)\)`)
+
+// cleanRequirement shortens a requirement as pip prints it: without
+// " (from -r FILE (line N))" and " from URL", and "name@ URL" as "name".
+func cleanRequirement(t string) string {
+	t = strings.TrimSpace(t)
+	if i := strings.Index(t, " (from "); i >= 0 {
+		t = t[:i]
+	}
+	if i := strings.Index(t, " from "); i >= 0 && !strings.Contains(t[:i], " and ") {
+		t = t[:i]
+	}
+	if name, _, ok := strings.Cut(t, "@"); ok && !strings.ContainsAny(name, "/:") {
+		t = name
+	}
+	return strings.TrimSpace(t)
 }
 
 // blockRequirement returns the requirement named by the first indented
@@ -170,19 +190,10 @@ func blockRequirement(lines []string) string {
 			continue
 		}
 		t = strings.TrimSuffix(t, ":")
-		if i := strings.Index(t, " from "); i >= 0 {
-			t = t[:i]
-		}
 		if i := strings.Index(t, " --hash"); i >= 0 {
 			t = t[:i]
 		}
-		if name, _, ok := strings.Cut(t, "@"); ok && !strings.Contains(name, "/") {
-			t = name
-		}
-		if i := strings.Index(t, " (from "); i >= 0 {
-			t = t[:i]
-		}
-		return strings.TrimSpace(t)
+		return cleanRequirement(t)
 	}
 	return ""
 }

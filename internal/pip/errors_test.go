@@ -75,11 +75,19 @@ func TestNewError(t *testing.T) {
 	}
 }
 
+func TestParseErrorsTempFile(t *testing.T) {
+	_, msg, _ := parseErrors("ERROR: Could not install requirement a@ http://h/a.whl from http://h/a.whl (from -r /tmp/envseal-pip-1/condaenv.requirements.txt (line 1)) because of HTTP error 401\n")
+	if want := "Could not install requirement a@ http://h/a.whl from http://h/a.whl because of HTTP error 401"; msg != want {
+		t.Errorf("message %q, want %q", msg, want)
+	}
+}
+
 func TestParseErrorsPatterns(t *testing.T) {
 	tests := []struct{ stderr, req string }{
 		{"ERROR: Failed building wheel for lxml\nERROR: Could not build wheels for lxml, which is required to install pyproject.toml-based projects", "lxml"},
 		{"ERROR: Failed to build installable wheels for some pyproject.toml based projects (pkg-a)", "pkg-a"},
-		{"ERROR: Could not install requirement worldpkg==2.0 from https://h/w.whl because of HTTP error 404 Client Error", "worldpkg==2.0 from https://h/w.whl"},
+		{"ERROR: Could not install requirement worldpkg==2.0 from https://h/w.whl because of HTTP error 404 Client Error", "worldpkg==2.0"},
+		{"ERROR: Could not install requirement hellopkg@ http://h/files/hellopkg-1.0-py3-none-any.whl from http://h/files/hellopkg-1.0-py3-none-any.whl (from -r /tmp/envseal-pip-1/condaenv.requirements.txt (line 1)) because of HTTP error 401 Client Error: Unauthorized for url: http://h/files/hellopkg-1.0-py3-none-any.whl", "hellopkg"},
 		{"ERROR: HTTP error 403 while getting https://h/x.whl", "https://h/x.whl"},
 		{"ERROR: foo is not a valid editable requirement. It should either be a path to a local project or a VCS URL", "foo"},
 		{"ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied", ""},

@@ -162,7 +162,8 @@ var envRef = regexp.MustCompile(`^\$\{[A-Z0-9_]+\}$`)
 
 // RedactURL replaces the user:password part of rawURL with a `${varName}`
 // reference and returns the new URL and the removed credentials
-// ("user:password", URL-decoded), which the caller stores as a secret and
+// ("user:password" exactly as in the URL, percent-encoding kept, so that
+// substituting them back gives the same URL), which the caller stores as a secret and
 // later passes to pip as varName=credentials in [Options].PipEnv: pip
 // expands `${VAR}` in requirements files, so the URL works again without
 // the secret ever being written down. A URL without credentials, or whose
@@ -184,12 +185,8 @@ func RedactURL(rawURL, varName string) (redacted, credentials string, err error)
 	if u.User == nil {
 		return rawURL, "", nil
 	}
-	creds := u.User.Username()
-	if p, ok := u.User.Password(); ok {
-		creds += ":" + p
-	}
 	// Rebuild by hand: url.URL.String would escape "${}" in the userinfo.
-	return scheme + "${" + varName + "}" + authority[at:] + rest, creds, nil
+	return scheme + "${" + varName + "}" + authority[at:] + rest, authority[:at], nil
 }
 
 // splitAuthority splits "scheme://authority/rest" after "://" and

@@ -144,7 +144,7 @@ func TestRedactURL(t *testing.T) {
 	tests := []struct {
 		in, varName, want, creds, err string
 	}{
-		{"https://user:s3cr%40t@pkgs.example.com/simple/x.whl", "PKGS_TOKEN", "https://${PKGS_TOKEN}@pkgs.example.com/simple/x.whl", "user:s3cr@t", ""},
+		{"https://user:s3cr%40t@pkgs.example.com/simple/x.whl", "PKGS_TOKEN", "https://${PKGS_TOKEN}@pkgs.example.com/simple/x.whl", "user:s3cr%40t", ""},
 		{"https://token@pkgs.example.com/x.whl#sha256=ab", "T", "https://${T}@pkgs.example.com/x.whl#sha256=ab", "token", ""},
 		{"https://pkgs.example.com/x@y.whl", "T", "https://pkgs.example.com/x@y.whl", "", ""},
 		{"https://${T}@pkgs.example.com/x.whl", "T", "https://${T}@pkgs.example.com/x.whl", "", ""},

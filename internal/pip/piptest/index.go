@@ -48,8 +48,17 @@ type Server struct {
 	filesURL string // base of file links, ending in "/"
 	index    bool
 
-	mu   sync.Mutex
-	reqs []Request
+	mu         sync.Mutex
+	reqs       []Request
+	user, pass string // required basic auth, when user != ""
+}
+
+// RequireBasicAuth makes the server answer 401 to requests without these
+// credentials (an authenticated private index or file host).
+func (s *Server) RequireBasicAuth(user, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.user, s.pass = user, password
 }
 
 // NewFileServer starts a server that only serves the wheels' files at
@@ -119,7 +128,15 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	s.handle(sw, r)
+	s.mu.Lock()
+	user, pass := s.user, s.pass
+	s.mu.Unlock()
+	if u, p, ok := r.BasicAuth(); user != "" && (!ok || u != user || p != pass) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="piptest"`)
+		http.Error(sw, "unauthorized", http.StatusUnauthorized)
+	} else {
+		s.handle(sw, r)
+	}
 	s.mu.Lock()
 	s.reqs = append(s.reqs, Request{
 		Method: r.Method, Path: r.URL.Path, Accept: r.Header.Get("Accept"),
