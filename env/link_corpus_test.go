@@ -221,6 +221,70 @@ func TestLinkCorpusNoarchPython(t *testing.T) {
 	}
 }
 
+// TestNoarchInPlace installs python first, then a noarch: python package
+// into the existing prefix: the installed python gives the site-packages
+// directory and compiles the byte code of the staged files.
+func TestNoarchInPlace(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	pkgs := filepath.Join(tmp, "pkgs")
+	py, havePython := pythonPackage(t, pkgs)
+	tool := buildPackage(t, pkgs, testPkg{name: "tool", version: "1", noarch: "python",
+		entryPoints: []string{"tool-cli = tool.cli:main"},
+		files: []testFile{
+			{path: "site-packages/tool/__init__.py", data: "X = 1\n"},
+			{path: "site-packages/tool/cli.py", data: "def main():\n    return 0\n"},
+			{path: "site-packages/tool/broken.py", data: "def (:\n"},
+			{path: "python-scripts/tool-script", data: "#!/usr/bin/env python\n", mode: 0o755},
+		}})
+	prefix := filepath.Join(tmp, "envs", "n")
+	ctx := context.Background()
+	if _, err := Apply(ctx, prefix, &Plan{Link: []Package{py}}, testOpts()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Apply(ctx, prefix, &Plan{Link: []Package{tool}}, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := newPythonInfo(py.Record, prefix)
+	sp := info.sitePackages
+	for _, p := range []string{sp + "/tool/__init__.py", sp + "/tool/cli.py", "bin/tool-script", "bin/tool-cli"} {
+		if _, err := os.Stat(filepath.Join(prefix, p)); err != nil {
+			t.Error(err)
+		}
+	}
+	var pycs []string
+	for _, e := range res.Linked[0].PathsData {
+		if e.PathType == PathPyc {
+			pycs = append(pycs, e.Path)
+		}
+	}
+	if havePython {
+		want := []string{info.pycPath(sp + "/tool/__init__.py"), info.pycPath(sp + "/tool/cli.py")}
+		if strings.Join(pycs, ",") != strings.Join(want, ",") {
+			t.Errorf("pyc = %v, want %v (broken.py has none)", pycs, want)
+		}
+		for _, p := range pycs {
+			if _, err := os.Stat(filepath.Join(prefix, p)); err != nil {
+				t.Error(err)
+			}
+		}
+		out, err := exec.Command(filepath.Join(prefix, "bin", "tool-cli")).CombinedOutput()
+		if err == nil {
+			t.Logf("entry point ran: %q", out)
+		} else {
+			// The host python does not look in our site-packages; the
+			// script itself must still be a valid python file.
+			if out, err := exec.Command("python3", "-m", "py_compile", filepath.Join(prefix, "bin", "tool-cli")).CombinedOutput(); err != nil {
+				t.Errorf("entry point is not valid python: %v %s", err, out)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(prefix, stageDir)); err == nil {
+		t.Error("stage left behind")
+	}
+}
+
 func TestPythonSitePackagesPath(t *testing.T) {
 	t.Parallel()
 	rec := &conda.Record{Name: "python", PythonSitePackagesPath: "lib/python3.13t/site-packages"}

@@ -309,6 +309,35 @@ func TestLinkSymlinkEscapes(t *testing.T) {
 	}
 }
 
+// TestLinkThroughDirSymlink writes files through a directory symlink a
+// package put into the prefix: allowed inside the prefix, refused (and
+// nothing written) when the link chain leads outside.
+func TestLinkThroughDirSymlink(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	pkgs := filepath.Join(tmp, "pkgs")
+	a := buildPackage(t, pkgs, testPkg{name: "a", version: "1", files: []testFile{{path: "lib/liba", data: "a"}, {path: "lib64", link: "lib"}}})
+	b := buildPackage(t, pkgs, testPkg{name: "b", version: "1", files: []testFile{{path: "lib64/libb", data: "b"}}})
+	prefix := filepath.Join(tmp, "ok")
+	if _, err := Apply(context.Background(), prefix, &Plan{Link: []Package{a, b}}, testOpts()); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(prefix, "lib", "libb")); err != nil || string(data) != "b" {
+		t.Errorf("lib/libb = %q, %v", data, err)
+	}
+
+	evil := buildPackage(t, pkgs, testPkg{name: "evil", version: "1", files: []testFile{
+		{path: "d", link: "."}, {path: "e", link: "d/.."}, {path: "e/sub/evil", data: "outside!"},
+	}})
+	prefix = filepath.Join(tmp, "inner", "evil")
+	if _, err := Apply(context.Background(), prefix, &Plan{Link: []Package{evil}}, testOpts()); err == nil {
+		t.Fatal("writing through an escaping symlink chain succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "inner", "sub", "evil")); err == nil {
+		t.Error("file written outside the prefix")
+	}
+}
+
 func TestLinkUnsafePathsJSON(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
