@@ -149,6 +149,7 @@ func TestCorpusParses(t *testing.T) {
 	needCorpus(t)
 	for _, tc := range corpusCounts {
 		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(corpusDir, filepath.FromSlash(tc.path))
 			fi, err := os.Stat(path)
 			if err != nil {
@@ -168,8 +169,8 @@ func TestCorpusParses(t *testing.T) {
 			if !equalCounts(got, tc.counts) {
 				t.Errorf("counts (conda, pypi) per platform:\n got %v\nwant %v", got, tc.counts)
 			}
-			if fi.Size() > 600<<10 {
-				return // converting the largest files adds little and costs seconds
+			if fi.Size() > 128<<10 {
+				return // converting the large files adds little and costs seconds
 			}
 			checkConversions(t, l)
 		})
