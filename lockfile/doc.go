@@ -22,6 +22,12 @@
 //   - @EXPLICIT ([ParseExplicit], [MarshalExplicit]): conda's URL list for
 //     one platform, with #md5 or #sha256 fragments.
 //
+// Only envseal.lock carries the secrets section and the recorded inputs;
+// the other encoders leave them out, as their formats have no place for
+// them. Converting between formats keeps every package's name, version,
+// build, URL and hashes (an @EXPLICIT file keeps one hash, the MD5 when
+// known, and no dependencies).
+//
 // [Detect] tells the format from the content and [Decode] / [Encode]
 // dispatch on it. Every decode error is a [*ParseError] naming the file
 // (when the caller gave one), the line where known, and the fault.

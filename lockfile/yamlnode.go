@@ -24,19 +24,17 @@ type ParseError struct {
 	Err  error
 }
 
-// Error returns "file:line: fault", leaving out the parts that are unknown.
+// Error returns "file:line: fault", "file: fault", "line N: fault" or
+// "fault", depending on what is known.
 func (e *ParseError) Error() string {
 	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteString(":")
-	}
-	if e.Line > 0 {
-		b.WriteString(strconv.Itoa(e.Line))
-		b.WriteString(":")
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
+	switch {
+	case e.File != "" && e.Line > 0:
+		b.WriteString(e.File + ":" + strconv.Itoa(e.Line) + ": ")
+	case e.File != "":
+		b.WriteString(e.File + ": ")
+	case e.Line > 0:
+		b.WriteString("line " + strconv.Itoa(e.Line) + ": ")
 	}
 	b.WriteString(e.Err.Error())
 	return b.String()
