@@ -150,8 +150,14 @@ func parseErrors(stderr string) (req, msg string, details []string) {
 			}
 		}
 	}
+	for _, i := range errLines {
+		if msg != "" {
+			break
+		}
+		msg = strings.TrimSpace(strings.TrimPrefix(lines[i], "ERROR: "))
+	}
 	if msg == "" {
-		msg = strings.TrimSpace(strings.TrimPrefix(lines[first], "ERROR: "))
+		msg = "pip printed an empty ERROR line"
 	}
 	return req, tempFileRef.ReplaceAllString(msg, ""), details
 }

@@ -99,3 +99,36 @@ func TestParseErrorsPatterns(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseErrors feeds arbitrary pip output to the error parser: it
+// never panics, a requirement always comes with a message, and details
+// start at an ERROR line.
+func FuzzParseErrors(f *testing.F) {
+	ents, err := os.ReadDir(filepath.Join("testdata", "stderr"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range ents {
+		data, err := os.ReadFile(filepath.Join("testdata", "stderr", e.Name()))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(data))
+	}
+	f.Fuzz(func(t *testing.T, stderr string) {
+		req, msg, details := parseErrors(stderr)
+		if req != "" && msg == "" {
+			t.Fatalf("requirement %q without a message", req)
+		}
+		if (msg == "") != (len(details) == 0) || len(details) > 50 {
+			t.Fatalf("message %q with %d details", msg, len(details))
+		}
+		if len(details) > 0 && !strings.HasPrefix(details[0], "ERROR:") {
+			t.Fatalf("details start with %q", details[0])
+		}
+		e := newError("install", "/p", stderr, stderr, errors.New("exit status 1"))
+		if e.Error() == "" || len(e.Details) > 50 {
+			t.Fatalf("newError: %q, %d details", e.Error(), len(e.Details))
+		}
+	})
+}
