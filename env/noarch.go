@@ -167,7 +167,7 @@ func compilePyc(ctx context.Context, dir, exe string, py *pythonInfo, pkgs []*st
 	var stderr bytes.Buffer
 	cmd.Stdout = &stderr
 	cmd.Stderr = &stderr
-	runErr := cmd.Run()
+	runErr := runTied(cmd)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Journal states. A journal is written "prepared" before the first change
@@ -105,7 +106,7 @@ func recoverLocked(pp prefixPaths) error {
 		pattern := "." + pp.name + tmpInfix
 		for _, e := range ents {
 			if e.IsDir() && strings.HasPrefix(e.Name(), pattern) {
-				if err := os.RemoveAll(filepath.Join(pp.parent, e.Name())); err != nil {
+				if err := removeAllRetry(filepath.Join(pp.parent, e.Name())); err != nil {
 					return fmt.Errorf("recovering prefix %s: removing a leftover temporary prefix: %w", pp.prefix, err)
 				}
 			}
@@ -267,4 +268,18 @@ func parents(p string) []string {
 	}
 	slices.Reverse(out)
 	return out
+}
+
+// removeAllRetry is os.RemoveAll, tried again for a few seconds when a
+// process of the killed run that has not died yet (on systems that cannot
+// tie a child to its parent) adds files while the tree is removed.
+func removeAllRetry(path string) error {
+	var err error
+	for i := 0; i < 20; i++ {
+		if err = os.RemoveAll(path); err == nil {
+			return nil
+		}
+		time.Sleep(time.Duration(i+1) * 25 * time.Millisecond)
+	}
+	return err
 }
