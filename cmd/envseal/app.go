@@ -148,6 +148,8 @@ func newApp(s streams, environ []string) *cli.App {
 			shellHookCommand(g),
 			shellCommand(g),
 			cleanCommand(g),
+			lockCommand(g),
+			exportCommand(g),
 			secretsCommand(g),
 			searchCommand(g),
 			infoCommand(g),

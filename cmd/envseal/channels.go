@@ -38,7 +38,13 @@ type channelSetup struct {
 // configuration. extra channels (from an environment file) come after the
 // -c flags and before the configured ones, as conda orders them.
 func (g *globals) newChannelSetup(c *cli.Context, cfg *config, fileChannels []string) (*channelSetup, error) {
-	plat, err := g.targetPlatform(c.String("platform"))
+	return g.newChannelSetupPlatform(c, cfg, fileChannels, c.String("platform"))
+}
+
+// newChannelSetupPlatform is newChannelSetup with the platform given (""
+// for this machine's).
+func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChannels []string, platform string) (*channelSetup, error) {
+	plat, err := g.targetPlatform(platform)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,15 @@ func (g *globals) doCreate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if f := c.String("file"); f != "" {
+		isLock, err := isLockFile(f)
+		if err != nil {
+			return err
+		}
+		if isLock {
+			return g.createFromLock(c, cfg)
+		}
+	}
 	in, err := g.readSolveInput(c, cfg)
 	if err != nil {
 		return err

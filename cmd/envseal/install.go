@@ -19,7 +19,7 @@ func installCommand(g *globals) *cli.Command {
 		Name:      "install",
 		Usage:     "add packages to an environment, keeping what is installed unless a spec needs a change",
 		ArgsUsage: "[SPEC...]",
-		Flags:     solveFlags(),
+		Flags:     append(solveFlags(), &cli.BoolFlag{Name: "locked", Usage: "install exactly the records of a lockfile (-f, default ./envseal.lock), without solving"}),
 		Action:    func(c *cli.Context) error { return g.modify(c, "install") },
 	}
 }
@@ -98,6 +98,17 @@ func (g *globals) doModify(c *cli.Context, verb string) error {
 	cfg, err := loadConfig(g.getenv)
 	if err != nil {
 		return err
+	}
+	if verb == "install" {
+		isLock := c.Bool("locked")
+		if f := c.String("file"); f != "" && !isLock {
+			if isLock, err = isLockFile(f); err != nil {
+				return err
+			}
+		}
+		if isLock {
+			return g.installLocked(c, cfg)
+		}
 	}
 	prefix, err := g.existingPrefix(c, cfg)
 	if err != nil {

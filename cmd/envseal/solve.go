@@ -27,6 +27,8 @@ func solveFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "json", Usage: "print conda's JSON shape"},
 		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"d"}, Usage: "only show what would be done"},
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+		&cli.BoolFlag{Name: "frozen", Usage: "with a lockfile: install it as it is, even if its environment.yml changed"},
+		&cli.StringFlag{Name: "lock-env", Usage: "with a pixi.lock: the environment to install (default \"default\")"},
 		quietFlag(),
 	)
 }
