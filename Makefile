@@ -54,6 +54,13 @@ demo: fixture
 	$(ESW) secrets list
 	@echo "== envseal run: the secret reaches the child's environment only"
 	$(ESW) run -n demo -- python -c 'import os; print("DEMO_API_KEY inside the child =", os.environ["DEMO_API_KEY"])'
+	@echo "== envseal lock: pin the environment in the same envseal.lock (the secrets section is kept)"
+	$(ESW) lock --override-channels -c $(FIXTURE)
+	$(ESW) lock --check --override-channels -c $(FIXTURE)
+	@echo "== envseal create -f envseal.lock: recreate it from the lock, without solving"
+	rm -rf $(DEMO_ROOT)/envs/demo-locked
+	$(ESW) create -n demo-locked -f envseal.lock
+	$(ESW) run -n demo-locked -- python -c 'import os, sys; print(sys.version.split()[0], "DEMO_API_KEY =", os.environ["DEMO_API_KEY"])'
 	@if grep -q '$(DEMO_SECRET)' $(DEMO_WORK)/envseal.lock; then echo "PLAINTEXT FOUND in envseal.lock"; exit 1; else echo "grep '$(DEMO_SECRET)' envseal.lock: no plaintext in the lockfile"; fi
 
 bench: build
