@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -115,14 +116,14 @@ func TestEndToEnd(t *testing.T) {
 		}
 		t.Logf("Resolve: %v", time.Since(start))
 		want := []pip.Dist{
-			{Name: "hellopkg", Version: "1.0", URL: files.FileURL("hellopkg-1.0-py3-none-any.whl"), SHA256: built["hellopkg-1.0-py3-none-any.whl"].SHA256, Requested: true},
+			{Name: "hellopkg", Version: "1.0", URL: files.FileURL("hellopkg-1.0-py3-none-any.whl"), SHA256: built["hellopkg-1.0-py3-none-any.whl"].SHA256, Requested: true, RequiresDist: []string{"worldpkg>=1"}},
 			{Name: "worldpkg", Version: "2.0", URL: files.FileURL("worldpkg-2.0-py3-none-any.whl"), SHA256: built["worldpkg-2.0-py3-none-any.whl"].SHA256},
 		}
 		if len(dists) != len(want) {
 			t.Fatalf("Resolve = %+v, want %+v", dists, want)
 		}
 		for i := range want {
-			if dists[i] != want[i] {
+			if !reflect.DeepEqual(dists[i], want[i]) {
 				t.Errorf("dist %d = %+v, want %+v", i, dists[i], want[i])
 			}
 		}
@@ -195,7 +196,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("Resolve -e: %v\n%s", err, stderr.String())
 		}
 		want := pip.Dist{Name: "edpkg", Version: "0.1", URL: "file://" + filepath.ToSlash(src), Requested: true, Editable: true}
-		if len(dists) != 1 || dists[0] != want {
+		if len(dists) != 1 || !reflect.DeepEqual(dists[0], want) {
 			t.Errorf("Resolve -e = %+v, want %+v", dists, want)
 		}
 	})

@@ -30,6 +30,11 @@ type Dist struct {
 	Requested bool
 	// Editable is true for `-e` entries.
 	Editable bool
+	// RequiresDist are the distribution's PEP 508 requirements
+	// (metadata Requires-Dist), nil when it has none.
+	RequiresDist []string
+	// RequiresPython is its metadata Requires-Python, "" when absent.
+	RequiresPython string
 }
 
 // Requirement returns the requirements-file line that installs exactly d:
@@ -68,8 +73,10 @@ type reportDoc struct {
 		} `json:"download_info"`
 		Requested bool `json:"requested"`
 		Metadata  *struct {
-			Name    string `json:"name"`
-			Version string `json:"version"`
+			Name           string   `json:"name"`
+			Version        string   `json:"version"`
+			RequiresDist   []string `json:"requires_dist"`
+			RequiresPython string   `json:"requires_python"`
 		} `json:"metadata"`
 	} `json:"install"`
 }
@@ -81,7 +88,8 @@ var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // ParseReport reads a pip installation report (version "1", pip >= 23.0)
 // and returns its distributions sorted by normalized name. Each item
-// needs metadata.name, metadata.version and download_info.url; the sha256
+// needs metadata.name, metadata.version and download_info.url
+// (metadata.requires_dist and requires_python are kept); the sha256
 // comes from download_info.archive_info.hashes.sha256 or, failing that,
 // archive_info.hash ("sha256=HEX"). A VCS item's URL becomes
 // "<vcs>+<url>@<commit_id>"; a subdirectory is kept as
@@ -108,7 +116,8 @@ func ParseReport(data []byte) ([]Dist, error) {
 		if di == nil || di.URL == "" {
 			return nil, fmt.Errorf("%w: %s has no download_info.url", ErrReport, id)
 		}
-		d := Dist{Name: it.Metadata.Name, Version: it.Metadata.Version, URL: di.URL, Requested: it.Requested}
+		d := Dist{Name: it.Metadata.Name, Version: it.Metadata.Version, URL: di.URL, Requested: it.Requested,
+			RequiresDist: it.Metadata.RequiresDist, RequiresPython: it.Metadata.RequiresPython}
 		switch {
 		case di.ArchiveInfo != nil:
 			h := strings.ToLower(di.ArchiveInfo.Hashes["sha256"])

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -20,14 +21,14 @@ func TestParseReportRealPip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Dist{
-		{Name: "hellopkg", Version: "1.0", URL: "file:///tmp/pipscratch-wheels/hellopkg-1.0-py3-none-any.whl", SHA256: "56e5b1fb90db8bcf7f8d564f505aab3c08223e2d7a9d6862e62f3b6861e69005", Requested: true},
+		{Name: "hellopkg", Version: "1.0", URL: "file:///tmp/pipscratch-wheels/hellopkg-1.0-py3-none-any.whl", SHA256: "56e5b1fb90db8bcf7f8d564f505aab3c08223e2d7a9d6862e62f3b6861e69005", Requested: true, RequiresDist: []string{"worldpkg>=1"}},
 		{Name: "worldpkg", Version: "2.0", URL: "file:///tmp/pipscratch-wheels/worldpkg-2.0-py3-none-any.whl", SHA256: "fe5021bd92a32763b5674c763c8b232d4c39ad725ea967583e4273ff9e6adcfc"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v", got)
 	}
 	for i := range want {
-		if got[i] != want[i] {
+		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Errorf("dist %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
@@ -49,14 +50,15 @@ func TestParseReportKinds(t *testing.T) {
 		{Name: "cached", Version: "1.0", URL: "https://files.example.org/cached-1.0-py3-none-any.whl"},
 		{Name: "dirpkg", Version: "3", URL: "file:///home/me/src/dirpkg", Requested: true},
 		{Name: "edpkg", Version: "0.1.dev0", URL: "file:///home/me/src/edpkg", Requested: true, Editable: true},
-		{Name: "Old_Pkg", Version: "0.9", URL: "https://files.example.org/packages/aa/bb/Old_Pkg-0.9.tar.gz", SHA256: "56e5b1fb90db8bcf7f8d564f505aab3c08223e2d7a9d6862e62f3b6861e69005"},
+		{Name: "Old_Pkg", Version: "0.9", URL: "https://files.example.org/packages/aa/bb/Old_Pkg-0.9.tar.gz", SHA256: "56e5b1fb90db8bcf7f8d564f505aab3c08223e2d7a9d6862e62f3b6861e69005",
+			RequiresPython: ">=3.8", RequiresDist: []string{"six>=1", `tomli; python_version < "3.11"`}},
 		{Name: "VCS.Pkg", Version: "1.2", URL: "git+https://github.com/example/vcspkg@0123456789abcdef0123456789abcdef01234567#subdirectory=python", Requested: true},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v", got)
 	}
 	for i := range want {
-		if got[i] != want[i] {
+		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Errorf("dist %d = %+v\n want %+v", i, got[i], want[i])
 		}
 	}
