@@ -1,19 +1,36 @@
 #!/usr/bin/env bash
-# make bench: Go benchmarks of every hot path against a baseline measured in
-# the same run, then envseal command timings (wall time and max RSS) on the
-# generated conda-forge-sized channel and on the corpus.
+# make bench: Go benchmarks of the hot paths, each against a baseline
+# measured in the same run, then whole-command timings (wall time, max RSS)
+# of envseal against baselines (python's json.load, cp -al) on generated and
+# real data. Nothing here is a pass/fail test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/out
 mkdir -p "$out" .cache
 corpus=../shared/corpus
 benchtime=${BENCHTIME:-1x}
+root=$(mktemp -d "${TMPDIR:-/tmp}/envseal-bench-root.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+export ENVSEAL_ROOT=$root
 
 go build -o bin/envseal ./cmd/envseal
+es=$PWD/bin/envseal
 
-echo "== Go benchmarks (benchtime $benchtime; set BENCHTIME=2s for steadier figures)"
+# timed LABEL CMD...: one run of CMD; prints wall seconds and max RSS.
+timed() {
+	local label=$1; shift
+	/usr/bin/time -f '%e %M' -o "$out/time.tmp" "$@" >"$out/last.out" 2>"$out/last.err" || { echo "  ($label failed: $(tail -3 "$out/last.err"))"; }
+	read -r secs kb <"$out/time.tmp" || true
+	printf '  %-64s %7.3f s %8.1f MB\n' "$label" "$secs" "$(echo "$kb/1024" | bc -l)"
+	echo "$secs" >"$out/secs.tmp"
+}
+secs() { cat "$out/secs.tmp"; }
+ratio() { printf '  %-64s %7.2fx\n' "$1" "$(echo "$2 / $3" | bc -l)"; }
+
+echo "== Go benchmarks (benchtime $benchtime; BENCHTIME=2s for steadier figures)"
+if [ -d "$corpus" ]; then go run ./bench/gen -o .cache/bench-channel >/dev/null; fi
 go test -run '^$' -bench . -benchmem -benchtime="$benchtime" \
-	./conda/ ./channel/ ./resolver/ ./internal/archive/ 2>&1 | tee "$out/go-bench.txt"
+	./conda/ ./channel/ ./resolver/ ./internal/archive/ ./internal/pkgcache/ ./env/ ./lockfile/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL|---)' || true
 
 if [ ! -d "$corpus" ]; then
 	echo "bench: $corpus is absent; skipping the command timings that need the corpus"
@@ -21,34 +38,44 @@ if [ ! -d "$corpus" ]; then
 fi
 
 big=.cache/bench-channel
-go run ./bench/gen -o "$big"
-
-# timed CMD...: wall seconds and max RSS of one run of CMD.
-timed() {
-	local label=$1; shift
-	local t0 t1 rss
-	t0=$(date +%s.%N)
-	rss=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 || true)
-	/usr/bin/time -f '%M' -o "$out/rss.tmp" "$@" >"$out/last.json" 2>"$out/last.err" || true
-	t1=$(date +%s.%N)
-	rss=$(tail -1 "$out/rss.tmp")
-	printf '%-58s %8.3f s %8.1f MB  exit=%s\n' "$label" "$(echo "($t1 - $t0)/2" | bc -l)" "$(echo "$rss/1024" | bc -l)" "$(grep -c '"success": true' "$out/last.json" || true)"
-}
-
 echo
-echo "== envseal create --dry-run (load + solve, whole process; wall is the mean of 2 runs; exit=1 means success:true)"
-es=(./bin/envseal create --dry-run --json --override-channels --platform linux-64)
+echo "== create --dry-run on the generated conda-forge-sized channel (465,000 records, 240 MB): load + solve, whole process"
+dry=("$es" create --dry-run --json --override-channels --platform linux-64 -c "$big")
 for req in "python=3.9" "python=3.9 numpy pandas scipy matplotlib" "python=3.9 jupyter" \
-	"python=3.9 jupyter matplotlib scipy pandas pyyaml psutil" "python=3.9 numpy>=99"; do
-	timed "big channel: $req" "${es[@]}" -c "$big" $req
+	"python=3.9 jupyter matplotlib scipy pandas pyyaml psutil pillow" "python=3.9 numpy>=99"; do
+	timed "$req" "${dry[@]}" $req
 done
-timed "corpus conda-forge subset: python=3.9" "${es[@]}" -c "$corpus/conda-subchannel-demo" python=3.9
+timed "baseline: python3 json.load of the same repodata.json" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$big/linux-64/repodata.json"
 
 echo
-echo "== baseline: python3 json.load of the same 240 MB repodata (what a Python tool pays before solving)"
-if command -v python3 >/dev/null; then
-	t0=$(date +%s.%N)
-	/usr/bin/time -f '%M' -o "$out/rss.tmp" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$big/linux-64/repodata.json"
-	t1=$(date +%s.%N)
-	printf '%-58s %8.3f s %8.1f MB\n' "python3 json.load" "$(echo "$t1 - $t0" | bc -l)" "$(echo "$(tail -1 $out/rss.tmp)/1024" | bc -l)"
-fi
+echo "== create --dry-run on the real corpus channels"
+timed "conda-forge 2024 subset: python=3.9" "$es" create --dry-run --json --override-channels --platform linux-64 -c "$corpus/conda-subchannel-demo" python=3.9
+
+echo
+echo "== lock for three platforms (conda-forge 2024 subset, python=3.9)"
+work=$(mktemp -d)
+printf 'name: b\nchannels: [%s]\ndependencies:\n  - python=3.9\n' "$PWD/$corpus/conda-subchannel-demo" >"$work/environment.yml"
+( cd "$work" && timed "envseal lock --platform linux-64 --platform osx-arm64 --platform win-64" "$es" lock -q --override-channels --platform linux-64 --platform osx-arm64 --platform win-64 )
+
+make -s fixture >/dev/null
+fix=.cache/fixture-channel
+echo
+echo "== create of the demo environment (python 3.10 + pip, ~5,000 files) and of a 100-package environment"
+timed "demo env, cold cache (extract + link)" "$es" create -q -n d0 --override-channels -c "$fix" python=3.10 pip
+timed "demo env, warm cache" "$es" create -q -n d1 --override-channels -c "$fix" python=3.10 pip
+warm=$(secs)
+timed "baseline: cp -al of the same prefix" cp -al "$root/envs/d1" "$root/cp-d1"
+ratio "warm create / cp -al" "$warm" "$(secs)"
+go run ./bench/pkgs -o .cache/bench-pkgs
+timed "100 packages (4,000 files), cold cache" "$es" create -q -n p0 --override-channels -c .cache/bench-pkgs bench-all
+timed "100 packages, warm cache" "$es" create -q -n p1 --override-channels -c .cache/bench-pkgs bench-all
+warm=$(secs)
+timed "baseline: cp -al of the same prefix" cp -al "$root/envs/p1" "$root/cp-p1"
+ratio "warm create / cp -al" "$warm" "$(secs)"
+
+echo
+echo "== install from a lock (no repodata read), warm cache"
+cp examples/environment.yml "$work/environment.yml"
+( cd "$work" && "$es" lock -q --override-channels -c "$PWD/../$fix" 2>/dev/null || "$es" lock -q --override-channels -c "$OLDPWD/$fix" )
+( cd "$work" && timed "envseal create -f envseal.lock (python + pip)" "$es" create -q -n fromlock -f envseal.lock )
+rm -rf "$work"
