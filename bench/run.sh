@@ -76,6 +76,7 @@ ratio "warm create / cp -al" "$warm" "$(secs)"
 echo
 echo "== install from a lock (no repodata read), warm cache"
 cp examples/environment.yml "$work/environment.yml"
-( cd "$work" && "$es" lock -q --override-channels -c "$PWD/../$fix" 2>/dev/null || "$es" lock -q --override-channels -c "$OLDPWD/$fix" )
+fixabs=$PWD/$fix
+( cd "$work" && "$es" lock -q --override-channels -c "$fixabs" )
 ( cd "$work" && timed "envseal create -f envseal.lock (python + pip)" "$es" create -q -n fromlock -f envseal.lock )
 rm -rf "$work"
