@@ -38,29 +38,33 @@ demo: fixture
 	./$(BIN) index $(FIXTURE)
 	@echo "== envseal search -c <fixture> python"
 	$(ES) search --override-channels -c $(FIXTURE) python
-	@echo "== envseal create -n demo -f examples/environment.yml (python=3.10, pip, a variable)"
-	rm -rf $(DEMO_ROOT)/envs/demo
-	$(ES) create -n demo --override-channels -c $(FIXTURE) -f examples/environment.yml
+	@echo "== a project folder: examples/environment.yml, plus the wheels its pip: section installs offline"
+	rm -rf $(DEMO_WORK) $(DEMO_ROOT)/envs/demo $(DEMO_ROOT)/envs/demo-locked
+	mkdir -p $(DEMO_WORK) && cp examples/environment.yml $(DEMO_WORK)/
+	./bin/envseal-fixture -o $(FIXTURE) -wheels $(DEMO_WORK)/wheels >/dev/null
+	@echo "== envseal create -n demo -f environment.yml (python=3.10, pip, a pip: section, a variable)"
+	$(ESW) create -n demo --override-channels -c $(FIXTURE) -f environment.yml
 	@echo "== envseal run -n demo -- python -c 'import sys; print(sys.version)'"
-	$(ES) run -n demo -- python -c 'import sys; print(sys.version)'
+	$(ESW) run -n demo -- python -c 'import sys; print(sys.version)'
 	@echo "== envseal run -n demo -- pip --version (its generated entry point)"
-	$(ES) run -n demo -- pip --version
-	$(ES) run -n demo -- sh -c 'echo "DEMO_GREETING=$$DEMO_GREETING"'
-	$(ES) list -n demo
+	$(ESW) run -n demo -- pip --version
+	$(ESW) run -n demo -- hello
+	$(ESW) run -n demo -- sh -c 'echo "DEMO_GREETING=$$DEMO_GREETING"'
+	$(ESW) list -n demo
 	@echo "== seal a secret for the demo environment, inside envseal.lock"
-	rm -rf $(DEMO_WORK) && mkdir -p $(DEMO_WORK) && cp examples/environment.yml $(DEMO_WORK)/
 	$(ESW) secrets keygen
 	printf '%s' '$(DEMO_SECRET)' | ($(ESW) secrets set DEMO_API_KEY)
 	$(ESW) secrets list
 	@echo "== envseal run: the secret reaches the child's environment only"
 	$(ESW) run -n demo -- python -c 'import os; print("DEMO_API_KEY inside the child =", os.environ["DEMO_API_KEY"])'
-	@echo "== envseal lock: pin the environment in the same envseal.lock (the secrets section is kept)"
+	@echo "== envseal lock: pin the environment (conda and pip parts) in the same envseal.lock; the secrets section is kept"
 	$(ESW) lock --override-channels -c $(FIXTURE)
 	$(ESW) lock --check --override-channels -c $(FIXTURE)
 	@echo "== envseal create -f envseal.lock: recreate it from the lock, without solving"
-	rm -rf $(DEMO_ROOT)/envs/demo-locked
 	$(ESW) create -n demo-locked -f envseal.lock
 	$(ESW) run -n demo-locked -- python -c 'import os, sys; print(sys.version.split()[0], "DEMO_API_KEY =", os.environ["DEMO_API_KEY"])'
+	$(ESW) run -n demo-locked -- hello
+	$(ESW) export -n demo-locked
 	@if grep -q '$(DEMO_SECRET)' $(DEMO_WORK)/envseal.lock; then echo "PLAINTEXT FOUND in envseal.lock"; exit 1; else echo "grep '$(DEMO_SECRET)' envseal.lock: no plaintext in the lockfile"; fi
 
 bench: build

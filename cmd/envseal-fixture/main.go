@@ -2,7 +2,10 @@
 // 3.11, pip, and small test packages; see internal/fixture) and prints its
 // path. It is idempotent: a channel whose stamp matches is left as is.
 //
-//	envseal-fixture -o DIR [-bzip2-level N] [-zstd-level N]
+//	envseal-fixture -o DIR [-wheels DIR] [-bzip2-level N] [-zstd-level N]
+//
+// With -wheels it also writes the test wheels (hellopkg, worldpkg) as a
+// wheel directory and a PEP 503 tree, for the `pip:` section of the demo.
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"path/filepath"
 
 	"github.com/envseal/envseal/internal/fixture"
+	"github.com/envseal/envseal/internal/pip/piptest"
 )
 
 func main() {
@@ -31,6 +35,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	bz := fs.Int("bzip2-level", 0, "bzip2 level of the .tar.bz2 files (1-9, default 9)")
 	zs := fs.Int("zstd-level", 0, "zstd level of the .conda files (default 3)")
 	goCmd := fs.String("go", "go", "go command used for `go mod download`")
+	wheels := fs.String("wheels", "", "also write the test wheels (hellopkg, worldpkg) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,6 +55,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 130
 		}
 		return 1
+	}
+	if *wheels != "" {
+		if err := piptest.WriteWheelDir(*wheels); err != nil {
+			fmt.Fprintln(stderr, "envseal-fixture: writing wheels:", err)
+			return 1
+		}
 	}
 	fmt.Fprintln(stdout, dir)
 	return 0

@@ -93,6 +93,9 @@ func (g *globals) doCreate(c *cli.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := g.installPipSection(c.Context, in.prefix, c.String("file"), in.file, quiet); err != nil {
+		return err
+	}
 	if c.Bool("json") {
 		return writePlanJSON(g.Out, in, sol.Records, false)
 	}

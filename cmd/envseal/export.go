@@ -80,6 +80,9 @@ func (g *globals) exportPrefix(c *cli.Context, cfg *config, format string) ([]by
 		if err := addDependencies(f, specs); err != nil {
 			return nil, err
 		}
+		if f.Pip, err = pipExportLines(c.Context, prefix, c.Bool("from-history")); err != nil {
+			return nil, err
+		}
 		return f.Marshal()
 	}
 	plat := conda.HostPlatform()

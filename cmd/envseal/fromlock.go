@@ -153,10 +153,16 @@ func (g *globals) createFromLock(c *cli.Context, cfg *config) error {
 		variables:   lockSourceVariables(l, c.String("file")),
 		quiet:       quiet,
 	})
-	if err == nil && !quiet {
-		fmt.Fprintf(g.Out, "Created %s from %s (%d packages).\n", prefix, c.String("file"), len(recs))
+	if err != nil {
+		return err
 	}
-	return err
+	if err := g.installLockedPyPI(c.Context, prefix, c.String("file"), l.PyPI[plat], g.placeholderLookup(c, l, c.String("file")), quiet); err != nil {
+		return err
+	}
+	if !quiet {
+		fmt.Fprintf(g.Out, "Created %s from %s (%d packages).\n", prefix, c.String("file"), len(recs)+len(l.PyPI[plat]))
+	}
+	return nil
 }
 
 // installLocked makes an existing environment match a lockfile.
@@ -169,7 +175,7 @@ func (g *globals) installLocked(c *cli.Context, cfg *config) error {
 	if path == "" {
 		path = "envseal.lock"
 	}
-	_, recs, _, specs, err := g.lockedPlan(c, cfg, path)
+	l, recs, plat, specs, err := g.lockedPlan(c, cfg, path)
 	if err != nil {
 		return err
 	}
@@ -178,9 +184,12 @@ func (g *globals) installLocked(c *cli.Context, cfg *config) error {
 		return err
 	}
 	ch := diffPrefix(recs, pd.Records)
+	pypi := func() error {
+		return g.installLockedPyPI(c.Context, prefix, path, l.PyPI[plat], g.placeholderLookup(c, l, path), c.Bool("quiet"))
+	}
 	if len(ch.link) == 0 && len(ch.unlink) == 0 {
-		fmt.Fprintln(g.Out, "# The environment already matches the lock.")
-		return nil
+		fmt.Fprintln(g.Out, "# The conda packages already match the lock.")
+		return pypi()
 	}
 	if !c.Bool("quiet") {
 		writeChangeTable(g.Out, prefix, ch, pd)
@@ -188,8 +197,10 @@ func (g *globals) installLocked(c *cli.Context, cfg *config) error {
 	if c.Bool("dry-run") {
 		return nil
 	}
-	_, err = g.apply(c.Context, cfg, ch, applyOptions{prefix: prefix, updateSpecs: specs, requested: requestedFromStrings(specs), quiet: c.Bool("quiet")})
-	return err
+	if _, err = g.apply(c.Context, cfg, ch, applyOptions{prefix: prefix, updateSpecs: specs, requested: requestedFromStrings(specs), quiet: c.Bool("quiet")}); err != nil {
+		return err
+	}
+	return pypi()
 }
 
 func requestedFromStrings(specs []string) map[string]string {

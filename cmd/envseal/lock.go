@@ -204,6 +204,20 @@ func (g *globals) lock(c *cli.Context) error {
 		}
 		l.SetRecords(t.inputs.Platform, sol.Records)
 		l.SetInputs(t.inputs)
+		if len(f.Pip) > 0 {
+			if t.inputs.Platform != conda.HostPlatform() {
+				fmt.Fprintf(g.Err, "envseal: the pip: section is not locked for %s: pip resolves only for the platform it runs on (%s)\n", t.inputs.Platform, conda.HostPlatform())
+			} else {
+				pkgs, err := g.resolvePipSection(c.Context, cfg, t.in, sol.Records, c.String("file"))
+				if err != nil {
+					return err
+				}
+				if l.PyPI == nil {
+					l.PyPI = map[conda.Platform][]*lockfile.PyPIPackage{}
+				}
+				l.PyPI[t.inputs.Platform] = pkgs
+			}
+		}
 		if len(l.Metadata.Channels) == 0 {
 			l.Metadata.Channels = append([]string(nil), t.inputs.Channels...)
 			l.Metadata.ChannelPriority = t.inputs.ChannelPriority
