@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
-	"github.com/envseal/envseal/resolver"
 	"github.com/urfave/cli/v2"
 )
 
@@ -146,8 +144,17 @@ func linkAction(r *conda.Record, in *solveInput) map[string]any {
 	base := ""
 	if ch, ok := in.setup.channelByName(r.Channel); ok {
 		base = ch.BaseURL()
-	} else if i := strings.LastIndex(r.URL, "/"+r.Subdir+"/"); i >= 0 {
-		base = r.URL[:i]
+	}
+	return distJSON(r, base)
+}
+
+// distJSON is a record in the shape of conda's LINK actions and
+// `conda list --json`; base "" is taken from the record's URL.
+func distJSON(r *conda.Record, base string) map[string]any {
+	if base == "" {
+		if i := strings.LastIndex(r.URL, "/"+r.Subdir+"/"); i >= 0 {
+			base = r.URL[:i]
+		}
 	}
 	return map[string]any{
 		"base_url":     base,
@@ -181,23 +188,4 @@ func writePlanJSON(w io.Writer, in *solveInput, recs []*conda.Record, dryRun boo
 }
 
 // writeSolveJSONError prints a failed solve in conda's JSON error shape.
-func writeSolveJSONError(w io.Writer, err error) {
-	name := "CondaError"
-	var unsat *resolver.UnsolvableError
-	var nf *resolver.PackagesNotFoundError
-	var ue *usageError
-	switch {
-	case errors.As(err, &unsat):
-		name = "UnsatisfiableError"
-	case errors.As(err, &nf):
-		name = "PackagesNotFoundError"
-	case errors.As(err, &ue):
-		name = "ArgumentError"
-	}
-	_ = writeJSON(w, map[string]any{
-		"success":        false,
-		"error":          name + ": " + err.Error(),
-		"exception_name": name,
-		"message":        err.Error(),
-	})
-}
+func writeSolveJSONError(w io.Writer, err error) { writeJSONError(w, err) }

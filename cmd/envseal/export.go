@@ -16,8 +16,7 @@ func exportCommand(g *globals) *cli.Command {
 		Name:  "export",
 		Usage: "write an environment (or a lock) as environment.yml, @EXPLICIT, conda-lock.yml or pixi.lock",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "environment name"},
-			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"},
+			nameFlag(), prefixFlag(),
 			&cli.StringFlag{Name: "lock", Usage: "export this lockfile instead of an environment"},
 			&cli.StringFlag{Name: "lock-env", Usage: "with a pixi.lock: the environment to read"},
 			&cli.StringFlag{Name: "format", Value: "environment", Usage: "environment, explicit, conda-lock, pixi or envseal"},

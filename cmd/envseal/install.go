@@ -41,8 +41,7 @@ func removeCommand(g *globals) *cli.Command {
 		Usage:     "remove packages (and what depends on them) from an environment",
 		ArgsUsage: "NAME...",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "environment name"},
-			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"},
+			nameFlag(), prefixFlag(),
 			&cli.BoolFlag{Name: "all", Usage: "remove the whole environment"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"d"}, Usage: "only show what would be done"},
 			&cli.BoolFlag{Name: "json", Usage: "print conda's JSON shape"},
@@ -114,12 +113,9 @@ func (g *globals) doModify(c *cli.Context, verb string) error {
 	if err != nil {
 		return err
 	}
-	pd, err := env.ReadPrefix(c.Context, prefix)
+	pd, err := g.readPrefix(c, prefix)
 	if err != nil {
 		return err
-	}
-	for _, p := range pd.Problems {
-		fmt.Fprintf(g.Err, "envseal: warning: %v\n", p)
 	}
 	in, err := g.readSolveInput(c, cfg)
 	if err != nil {
@@ -375,4 +371,17 @@ func removePrefix(prefix string) error {
 		return fmt.Errorf("removing %s: %w", prefix, err)
 	}
 	return os.RemoveAll(trash)
+}
+
+// readPrefix reads an environment's conda-meta, warning about the records
+// it had to skip.
+func (g *globals) readPrefix(c *cli.Context, prefix string) (*env.PrefixData, error) {
+	pd, err := env.ReadPrefix(c.Context, prefix)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pd.Problems {
+		fmt.Fprintf(g.Err, "envseal: warning: %v\n", p)
+	}
+	return pd, nil
 }

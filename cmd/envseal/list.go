@@ -17,8 +17,7 @@ func listCommand(g *globals) *cli.Command {
 		Name:  "list",
 		Usage: "list the packages installed in an environment",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "environment name"},
-			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"},
+			nameFlag(), prefixFlag(),
 			&cli.BoolFlag{Name: "json", Usage: "print conda's JSON shape"},
 			&cli.BoolFlag{Name: "explicit", Usage: "print an @EXPLICIT file (package URLs) that recreates the environment"},
 			&cli.BoolFlag{Name: "md5", Usage: "with --explicit: add #md5 to each URL"},
@@ -37,31 +36,15 @@ func (g *globals) list(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	pd, err := env.ReadPrefix(c.Context, prefix)
+	pd, err := g.readPrefix(c, prefix)
 	if err != nil {
 		return err
-	}
-	for _, p := range pd.Problems {
-		fmt.Fprintf(g.Err, "envseal: warning: %v\n", p)
 	}
 	switch {
 	case c.Bool("json"):
 		out := make([]map[string]any, 0, len(pd.Records))
 		for _, r := range pd.Records {
-			base := r.URL
-			if i := strings.LastIndex(base, "/"+r.Subdir+"/"); i >= 0 {
-				base = base[:i]
-			}
-			out = append(out, map[string]any{
-				"base_url":     base,
-				"build_number": r.BuildNumber,
-				"build_string": r.Build,
-				"channel":      r.Channel,
-				"dist_name":    r.DistName(),
-				"name":         r.Name,
-				"platform":     r.Subdir,
-				"version":      r.Version.String(),
-			})
+			out = append(out, distJSON(&r.Record, ""))
 		}
 		return writeJSON(g.Out, out)
 	case c.Bool("explicit"):

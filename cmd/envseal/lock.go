@@ -246,26 +246,8 @@ func (g *globals) lock(c *cli.Context) error {
 
 // solveLocked solves in, preferring the locked records.
 func (g *globals) solveLocked(ctx context.Context, in *solveInput, locked []*conda.Record) (*resolver.Solution, error) {
-	idx, err := in.setup.load(ctx, in.setup.channels)
-	if err != nil {
-		return nil, err
-	}
-	vps, err := g.virtualPackages(in.setup.platform)
-	if err != nil {
-		return nil, err
-	}
-	req := resolver.Request{Specs: in.specs, ChannelPriority: in.priority, Locked: locked}
-	for _, ch := range in.setup.channels {
-		req.Channels = append(req.Channels, ch.Name())
-	}
-	for _, v := range vps {
-		req.Virtual = append(req.Virtual, v.Record())
-	}
-	var ri resolver.Index = idx
-	if in.addPip {
-		ri = &pipIndex{Index: idx}
-	}
-	return resolver.Solve(ctx, ri, req)
+	sol, _, err := g.solveWith(ctx, in, nil, locked)
+	return sol, err
 }
 
 // isLockFile tells a lockfile (envseal.lock, conda-lock.yml, pixi.lock,

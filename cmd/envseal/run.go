@@ -24,8 +24,7 @@ CONDA_DEFAULT_ENV set, the environment's variables (conda-meta/state) and
 whatever its packages' etc/conda/activate.d/*.sh scripts export. Its exit
 status becomes envseal's.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "environment name"},
-			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"},
+			nameFlag(), prefixFlag(),
 			&cli.StringFlag{Name: "cwd", Usage: "run the command in this directory"},
 			&cli.StringFlag{Name: "lock", Value: "envseal.lock", Usage: "lockfile whose sealed secrets are passed to the command (skipped when the default is absent)"},
 			&cli.BoolFlag{Name: "no-secrets", Usage: "do not open or pass the sealed secrets"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/envseal/envseal/channel"
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/resolver"
 	"github.com/urfave/cli/v2"
 )
 
@@ -257,9 +258,13 @@ func writeJSON(w io.Writer, v any) error {
 func writeJSONError(w io.Writer, err error) {
 	name := "CondaError"
 	var nf *packagesNotFoundError
+	var rnf *resolver.PackagesNotFoundError
+	var unsat *resolver.UnsolvableError
 	var ue *usageError
 	switch {
-	case errors.As(err, &nf):
+	case errors.As(err, &unsat):
+		name = "UnsatisfiableError"
+	case errors.As(err, &nf), errors.As(err, &rnf):
 		name = "PackagesNotFoundError"
 	case errors.As(err, &ue):
 		name = "ArgumentError"

@@ -18,8 +18,7 @@ import (
 // lock), with conda's names.
 func solveFlags() []cli.Flag {
 	return append(channelFlags(),
-		&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "environment name (under the envs directory)"},
-		&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"},
+		nameFlag(), prefixFlag(),
 		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "read specs and channels from an environment.yml"},
 		&cli.BoolFlag{Name: "strict-channel-priority", Usage: "same as --channel-priority strict"},
 		&cli.StringFlag{Name: "channel-priority", Usage: "strict (default), flexible or disabled"},
@@ -151,6 +150,11 @@ func checkEnvName(name string) error {
 
 // solve loads the channels and runs the resolver for in.
 func (g *globals) solve(ctx context.Context, in *solveInput, installed []*conda.Record) (*resolver.Solution, *channel.Index, error) {
+	return g.solveWith(ctx, in, installed, nil)
+}
+
+// solveWith is solve with locked records to prefer (a relock).
+func (g *globals) solveWith(ctx context.Context, in *solveInput, installed, locked []*conda.Record) (*resolver.Solution, *channel.Index, error) {
 	if len(in.specs) == 0 {
 		return nil, nil, usagef("nothing to install: give specs or -f environment.yml")
 	}
@@ -166,6 +170,7 @@ func (g *globals) solve(ctx context.Context, in *solveInput, installed []*conda.
 		Specs:           in.specs,
 		ChannelPriority: in.priority,
 		Installed:       installed,
+		Locked:          locked,
 	}
 	for _, ch := range in.setup.channels {
 		req.Channels = append(req.Channels, ch.Name())
@@ -233,4 +238,13 @@ func prefixExists(prefix string) bool {
 // quietFlag is -q on subcommands, as conda accepts it after the verb.
 func quietFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bars or plan tables"}
+}
+
+// nameFlag and prefixFlag are conda's -n/--name and -p/--prefix.
+func nameFlag() cli.Flag {
+	return &cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "environment name (under the envs directory)"}
+}
+
+func prefixFlag() cli.Flag {
+	return &cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"}
 }
