@@ -202,7 +202,20 @@ func (g *globals) lock(c *cli.Context) error {
 		if err != nil {
 			return fmt.Errorf("locking %s: %w", t.inputs.Platform, err)
 		}
-		l.SetRecords(t.inputs.Platform, sol.Records)
+		// Records of a channel with credentials keep them in their URL
+		// here; Redact below turns them into ${VAR} placeholders, so an
+		// install from the lock can put them back (from the environment or
+		// the sealed secrets) and reach the private channel.
+		recs := make([]*conda.Record, len(sol.Records))
+		for i, r := range sol.Records {
+			recs[i] = r
+			if u := t.in.setup.credentialedURL(r); u != r.URL {
+				cp := *r
+				cp.URL = u
+				recs[i] = &cp
+			}
+		}
+		l.SetRecords(t.inputs.Platform, recs)
 		l.SetInputs(t.inputs)
 		if len(f.Pip) > 0 {
 			if t.inputs.Platform != conda.HostPlatform() {
