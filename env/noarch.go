@@ -3,6 +3,7 @@ package env
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -147,14 +148,46 @@ func shebangFor(exe string) string {
 // A missing interpreter skips compilation; compile errors in single files
 // are ignored (their .pyc is just not recorded), like conda.
 func compilePyc(ctx context.Context, dir, exe string, py *pythonInfo, pkgs []*stagedPkg) (skipped bool, err error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return false, err
+	}
+	defer root.Close()
+	// Byte code compiled for an earlier environment is kept beside the
+	// extracted package (see pycCachePath); a file whose source is the same
+	// (same size and mtime: the hard-linked cache file) reuses it instead of
+	// running the compiler again.
 	var list bytes.Buffer
+	fromCache := map[string][]byte{}
 	for _, sp := range pkgs {
 		for _, f := range sp.pyFiles {
+			if data, ok := cachedPyc(root, sp, py, f); ok {
+				fromCache[f] = data
+				continue
+			}
 			list.WriteString(f)
 			list.WriteByte('\n')
 		}
 	}
+	record := func() {
+		for _, sp := range pkgs {
+			for _, f := range sp.pyFiles {
+				pyc := py.pycPath(f)
+				data, cached := fromCache[f]
+				if !cached {
+					var err error
+					if data, err = root.ReadFile(filepath.FromSlash(pyc)); err != nil {
+						continue
+					}
+					savePyc(sp, pyc, data)
+				}
+				sp.out = append(sp.out, PathEntry{Path: pyc, PathType: PathPyc,
+					SHA256: sha256Hex(data), SHA256InPrefix: sha256Hex(data), Size: int64(len(data))})
+			}
+		}
+	}
 	if list.Len() == 0 {
+		record()
 		return false, nil
 	}
 	if st, err := os.Stat(exe); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
@@ -178,16 +211,64 @@ func compilePyc(ctx context.Context, dir, exe string, py *pythonInfo, pkgs []*st
 		// compileall exits 1 when a file fails to compile; the rest are
 		// compiled.
 	}
-	for _, sp := range pkgs {
-		for _, f := range sp.pyFiles {
-			pyc := py.pycPath(f)
-			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pyc)))
-			if err != nil {
-				continue
-			}
-			sp.out = append(sp.out, PathEntry{Path: pyc, PathType: PathPyc,
-				SHA256: sha256Hex(data), SHA256InPrefix: sha256Hex(data), Size: int64(len(data))})
-		}
-	}
+	record()
 	return false, nil
+}
+
+// pycCacheDir is where byte code compiled from an extracted package is
+// kept for the next environment: <package dir>/.envseal-pyc/. Its paths
+// are the prefix-relative .pyc paths, which name the python version
+// (lib/python3.10/.../__pycache__/x.cpython-310.pyc).
+const pycCacheDir = ".envseal-pyc"
+
+// cachedPyc returns the cached byte code of the linked source f when its
+// header still matches the source (CPython's timestamp-based pyc: the
+// source's mtime and size at bytes 8-16), after writing it into the tree.
+func cachedPyc(root *os.Root, sp *stagedPkg, py *pythonInfo, f string) ([]byte, bool) {
+	if sp.Dir == "" {
+		return nil, false
+	}
+	pyc := py.pycPath(f)
+	data, err := os.ReadFile(filepath.Join(sp.Dir, pycCacheDir, filepath.FromSlash(pyc)))
+	if err != nil || len(data) < 16 {
+		return nil, false
+	}
+	st, err := root.Stat(filepath.FromSlash(f))
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, false
+	}
+	flags := binary.LittleEndian.Uint32(data[4:8])
+	mtime := binary.LittleEndian.Uint32(data[8:12])
+	size := binary.LittleEndian.Uint32(data[12:16])
+	if flags != 0 || mtime != uint32(st.ModTime().Unix()) || size != uint32(st.Size()) {
+		return nil, false
+	}
+	if err := root.MkdirAll(filepath.FromSlash(path.Dir(pyc)), 0o755); err != nil {
+		return nil, false
+	}
+	if err := root.WriteFile(filepath.FromSlash(pyc), data, 0o644); err != nil {
+		return nil, false
+	}
+	return data, true
+}
+
+// savePyc keeps freshly compiled byte code beside the extracted package,
+// best effort: a read-only or shared cache simply keeps compiling.
+func savePyc(sp *stagedPkg, pyc string, data []byte) {
+	if sp.Dir == "" {
+		return
+	}
+	dst := filepath.Join(sp.Dir, pycCacheDir, filepath.FromSlash(pyc))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".pyc-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), dst) != nil {
+		os.Remove(tmp.Name())
+	}
 }

@@ -6,6 +6,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// syncTreeCoversFiles is true where syncTree flushes every file of the
+// tree, so that files written just before need no fsync of their own.
+const syncTreeCoversFiles = true
+
 // syncTree flushes the file system holding dir to stable storage: one
 // syncfs call rather than an fsync per linked file.
 func syncTree(dir string) error {

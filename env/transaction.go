@@ -381,9 +381,12 @@ func applyNew(ctx context.Context, pp prefixPaths, plan *Plan, opts *ApplyOption
 	if err := os.MkdirAll(meta, 0o755); err != nil {
 		return nil, err
 	}
+	// One syncfs below covers every file of the new tree where the system
+	// has it; elsewhere each conda-meta record is synced itself.
+	perFileSync := opts.NoSync || syncTreeCoversFiles
 	for _, sp := range staged {
 		r := installedRecord(sp)
-		if err := writeMetaRecord(meta, r, opts.NoSync); err != nil {
+		if err := writeMetaRecord(meta, r, perFileSync); err != nil {
 			return nil, err
 		}
 		res.Linked = append(res.Linked, r)

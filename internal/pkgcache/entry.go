@@ -207,7 +207,14 @@ func filesPresent(rt *os.Root) bool {
 				// extraction skips them) or empty files: not checkable.
 				continue
 			}
-			st, err := rt.Lstat(filepath.FromSlash(p.Path))
+			// A plain lstat by path: only reading, and far cheaper than
+			// os.Root's component-by-component walk for thousands of
+			// files. Paths that are not local cannot be in a valid entry.
+			rel := filepath.FromSlash(p.Path)
+			if !filepath.IsLocal(rel) {
+				return false
+			}
+			st, err := os.Lstat(filepath.Join(rt.Name(), rel))
 			if err != nil {
 				return false
 			}
