@@ -79,7 +79,8 @@ ratio "warm create / cp -al" "$warm" "$(secs)"
 echo
 echo "== install from a lock (no repodata read), warm cache"
 cp examples/environment.yml "$work/environment.yml"
+./bin/envseal-fixture -o "$fix" -wheels "$work/wheels" >/dev/null
 fixabs=$PWD/$fix
 ( cd "$work" && "$es" lock -q --override-channels -c "$fixabs" )
-( cd "$work" && timed "envseal create -f envseal.lock (python + pip)" "$es" create -q -n fromlock -f envseal.lock )
+( cd "$work" && timed "envseal create -f envseal.lock (python, pip, 2 wheels by pip)" "$es" create -q -n fromlock -f envseal.lock )
 rm -rf "$work"

@@ -88,6 +88,11 @@ func TestEndToEndPythonEnvironment(t *testing.T) {
 	if want := "3.10.16 hello from envseal " + prefix; strings.TrimSpace(out) != want {
 		t.Errorf("python in the environment printed %q, want %q", out, want)
 	}
+	// The byte code compiled for pip is kept in the package cache and
+	// reused by the next environment.
+	if cached, _ := filepath.Glob(filepath.Join(e.env["ENVSEAL_ROOT"], "pkgs", "pip-24.3.1-*", ".envseal-pyc", "lib", "python3.10", "site-packages", "pip", "__pycache__", "__init__.cpython-310.pyc")); len(cached) != 1 {
+		t.Errorf("no cached byte code for pip: %v", cached)
+	}
 	out = e.mustRun("run", "-n", "demo", "--", "pip", "--version")
 	if !strings.HasPrefix(out, "pip 24.3.1 from "+filepath.Join(prefix, "lib", "python3.10", "site-packages", "pip")) {
 		t.Errorf("pip entry point: %q", out)
