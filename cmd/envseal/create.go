@@ -184,6 +184,14 @@ func writePlanJSON(w io.Writer, in *solveInput, recs []*conda.Record, dryRun boo
 	if in.prefix != "" {
 		out["prefix"] = in.prefix
 	}
+	// Not in conda's shape: the virtual packages the solve assumed, and
+	// whether they were defaults for a foreign platform.
+	vps := make([]map[string]any, 0, len(in.virtual))
+	for _, v := range in.virtual {
+		vps = append(vps, map[string]any{"name": v.Name, "version": v.Version, "build": v.Build, "defaulted": v.Defaulted})
+	}
+	out["platform"] = string(in.setup.platform)
+	out["virtual_packages"] = vps
 	return writeJSON(w, out)
 }
 

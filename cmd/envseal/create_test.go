@@ -228,3 +228,38 @@ func TestOverrideChannelsReplacesFileChannels(t *testing.T) {
 		t.Fatalf("exit %d: %s\n%s", code, errs, out)
 	}
 }
+
+func TestCreateDryRunForeignPlatformSaysDefaults(t *testing.T) {
+	e := newCLI(t)
+	ch := writeChannel(t, map[string]string{
+		"osx-arm64": `{"info":{"subdir":"osx-arm64"},"packages":{"tool-1.0-0.tar.bz2":{"name":"tool","version":"1.0","build":"0","build_number":0,"depends":["__osx >=11"],"subdir":"osx-arm64"}}}`,
+	})
+	out, errs, code := e.run("create", "--dry-run", "--json", "--override-channels", "-c", ch, "--platform", "osx-arm64", "tool")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got struct {
+		Platform string `json:"platform"`
+		Virtual  []struct {
+			Name      string `json:"name"`
+			Defaulted bool   `json:"defaulted"`
+		} `json:"virtual_packages"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, v := range got.Virtual {
+		if v.Name == "__osx" && v.Defaulted {
+			found = true
+		}
+	}
+	if got.Platform != "osx-arm64" || !found {
+		t.Errorf("plan does not say __osx was defaulted: %s", out)
+	}
+	// With an override below the requirement, the same request fails.
+	e.env["CONDA_OVERRIDE_OSX"] = "10.15"
+	if _, _, code := e.run("create", "--dry-run", "--override-channels", "-c", ch, "--platform", "osx-arm64", "tool"); code != exitUnsolvable {
+		t.Errorf("CONDA_OVERRIDE_OSX=10.15: exit %d, want %d", code, exitUnsolvable)
+	}
+}

@@ -41,8 +41,9 @@ type solveInput struct {
 	specs    []conda.MatchSpec
 	priority resolver.ChannelPriority
 	addPip   bool
-	name     string // environment name, "" when given by path
-	prefix   string // target prefix ("" for a dry run without -n/-p)
+	name     string                 // environment name, "" when given by path
+	prefix   string                 // target prefix ("" for a dry run without -n/-p)
+	virtual  []conda.VirtualPackage // what the solve assumed (set by solve)
 }
 
 // readSolveInput gathers specs, channels and options from the command line
@@ -175,6 +176,7 @@ func (g *globals) solveWith(ctx context.Context, in *solveInput, installed, lock
 	for _, ch := range in.setup.channels {
 		req.Channels = append(req.Channels, ch.Name())
 	}
+	in.virtual = vps
 	for _, v := range vps {
 		req.Virtual = append(req.Virtual, v.Record())
 	}
