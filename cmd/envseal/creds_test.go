@@ -112,3 +112,30 @@ func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestHistoryHidesChannelCredentials: the "# cmd:" line of
+// conda-meta/history is the command line with a channel's token and
+// password replaced by placeholders.
+func TestHistoryHidesChannelCredentials(t *testing.T) {
+	const token = "tk-9e8d7c6b5a"
+	srv := privateChannel(t, token)
+	chURL := srv.URL + "/t/" + token + "/private"
+	pwURL := strings.Replace(srv.URL, "://", "://me:pw-5f4e3d2c@", 1) + "/t/" + token + "/private"
+	e := newCLI(t)
+	args := []string{"create", "-q", "-n", "h", "--override-channels", "--channel", chURL, "--channel=" + pwURL, "secretpkg"}
+	// apply records os.Args, as main passes them to run.
+	saved := os.Args
+	os.Args = append([]string{"envseal"}, args...)
+	defer func() { os.Args = saved }()
+	e.mustRun(args...)
+	hist, err := os.ReadFile(filepath.Join(e.env["ENVSEAL_ROOT"], "envs", "h", "conda-meta", "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(hist, []byte(token)) || bytes.Contains(hist, []byte("pw-5f4e3d2c")) {
+		t.Errorf("credentials in conda-meta/history:\n%s", hist)
+	}
+	if !bytes.Contains(hist, []byte("# cmd: envseal create")) {
+		t.Errorf("no cmd line in conda-meta/history:\n%s", hist)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/internal/pkgcache"
+	"github.com/envseal/envseal/lockfile"
 )
 
 // change is what a solve means for a prefix: records to link (in
@@ -118,7 +119,7 @@ func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOpti
 		UpdateSpecs: o.updateSpecs,
 		RemoveSpecs: o.removeSpecs,
 		Variables:   o.variables,
-		Cmd:         strings.Join(os.Args, " "),
+		Cmd:         historyCmd(os.Args),
 	}
 	if len(ch.link) > 0 {
 		cache := g.packageCache(cfg, o.quiet)
@@ -153,6 +154,17 @@ func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOpti
 		fmt.Fprintf(g.Err, "envseal: warning: %s\n", w)
 	}
 	return res, nil
+}
+
+// historyCmd is the command line recorded in conda-meta/history, with
+// channel credentials (-c https://user:pass@host/t/<token>/…) replaced by
+// ${VAR} placeholders: the history is a log, not a place for secrets.
+func historyCmd(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i], _ = lockfile.RedactChannelURL(a)
+	}
+	return strings.Join(out, " ")
 }
 
 // credentialedURL returns the URL to fetch r from: the record's URL with
