@@ -76,7 +76,10 @@ func run(ctx context.Context, args []string, io streams, environ []string) int {
 // exitCode maps an error to the process exit status.
 func exitCode(ctx context.Context, err error) int {
 	var ue *usageError
-	var ec exitCoder
+	// Only our own errors choose their code: a wrapped *exec.ExitError
+	// (pip, an activation script) also has ExitCode, but its status is not
+	// one of envseal's (pip's 2 is not a usage error, nor its 4 tampering).
+	var ec *silentError
 	switch {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return exitInterrupted

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -347,5 +350,24 @@ func TestUnknownFlagIsUsageError(t *testing.T) {
 	_, _, code := e.run("search", "--no-such-flag", "x")
 	if code != exitUsage {
 		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestExitCodeOfFailedChild: a library error wrapping a child's
+// *exec.ExitError (pip, an activation script) is a plain error (1), not
+// the child's status, which could read as usage (2) or tampering (4).
+func TestExitCodeOfFailedChild(t *testing.T) {
+	for _, status := range []string{"2", "4"} {
+		err := exec.Command("sh", "-c", "exit "+status).Run()
+		if err == nil {
+			t.Fatal("sh exited 0")
+		}
+		wrapped := fmt.Errorf("pip install: %w", err)
+		if got := exitCode(context.Background(), wrapped); got != exitError {
+			t.Errorf("child status %s: exit code %d, want %d", status, got, exitError)
+		}
+	}
+	if got := exitCode(context.Background(), &silentError{code: 7, err: errors.New("child")}); got != 7 {
+		t.Errorf("silentError: exit code %d, want 7", got)
 	}
 }
