@@ -189,6 +189,9 @@ func (g *globals) installLocked(c *cli.Context, cfg *config) error {
 	}
 	if len(ch.link) == 0 && len(ch.unlink) == 0 {
 		fmt.Fprintln(g.Out, "# The conda packages already match the lock.")
+		if c.Bool("dry-run") {
+			return nil
+		}
 		return pypi()
 	}
 	if !c.Bool("quiet") {

@@ -171,8 +171,10 @@ func (g *globals) doModify(c *cli.Context, verb string) error {
 	ch := diffPrefix(sol.Records, pd.Records)
 	quiet := c.Bool("json") || c.Bool("quiet")
 	if len(ch.link) == 0 && len(ch.unlink) == 0 {
-		if err := g.installPipSection(c.Context, prefix, c.String("file"), in.file, quiet); err != nil {
-			return err
+		if !c.Bool("dry-run") {
+			if err := g.installPipSection(c.Context, prefix, c.String("file"), in.file, quiet); err != nil {
+				return err
+			}
 		}
 		if c.Bool("json") {
 			return writeJSON(g.Out, map[string]any{"success": true, "message": "All requested packages already installed."})

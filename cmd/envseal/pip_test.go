@@ -63,6 +63,15 @@ func TestPipSection(t *testing.T) {
 	if out := e.mustRun("run", "-n", "fromlock", "--", "hello"); strings.TrimSpace(out) != "main from hellopkg 1.0, worldpkg 2.0" {
 		t.Errorf("hello from the locked environment printed %q", out)
 	}
+
+	// --dry-run changes nothing, not even the pip part when the conda
+	// part already matches.
+	e.mustRun("run", "-n", "fromlock", "--", "python", "-m", "pip", "uninstall", "-q", "-y", "worldpkg")
+	e.mustRun("install", "-q", "--dry-run", "--locked", "-n", "fromlock", "-f", lock)
+	e.mustRun("install", "-q", "--dry-run", "--override-channels", "-c", ch, "-n", "fromlock", "-f", yml)
+	if _, _, code := e.run("run", "-n", "fromlock", "--", "python", "-c", "import importlib.metadata as m; m.version('worldpkg')"); code == 0 {
+		t.Errorf("install --dry-run reinstalled worldpkg")
+	}
 }
 
 // TestPipFailureKeepsCondaPart: a requirement pip cannot find fails the
