@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,7 +157,7 @@ func (g *globals) withSecrets(c *cli.Context, environ []string) ([]string, error
 	}
 	path := c.String("lock")
 	if _, err := os.Stat(path); err != nil {
-		if !c.IsSet("lock") && len(c.StringSlice("secret")) == 0 {
+		if errors.Is(err, fs.ErrNotExist) && !c.IsSet("lock") && len(c.StringSlice("secret")) == 0 {
 			return environ, nil // no lockfile here: nothing to pass
 		}
 		return nil, fmt.Errorf("secrets: %w", err)

@@ -182,3 +182,20 @@ func TestSecretsBadInput(t *testing.T) {
 		t.Errorf("no identity: exit %d %s", code, errs)
 	}
 }
+
+// TestRunRefusesUnreadableDefaultLock: only an absent envseal.lock means
+// "no secrets"; one that cannot be read (here a symlink loop) stops run
+// before the command starts.
+func TestRunRefusesUnreadableDefaultLock(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink("envseal.lock", filepath.Join(dir, "envseal.lock")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	prefix := emptyPrefix(t)
+	e := newCLI(t)
+	out, errs, code := e.run("run", "-p", prefix, "--", "sh", "-c", "echo started")
+	if code == 0 || strings.Contains(out, "started") {
+		t.Errorf("the command ran without its secrets: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+}
