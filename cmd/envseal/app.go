@@ -42,10 +42,6 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-// exitCoder is implemented by errors that choose their own exit code
-// (UnsolvableError and the secrets errors are mapped in exitCode).
-type exitCoder interface{ ExitCode() int }
-
 // silentError carries an exit code for a failure whose message has already
 // been written (for example as JSON on stdout).
 type silentError struct {

@@ -100,6 +100,18 @@ func TestChannelTokenSealedInLock(t *testing.T) {
 	if err != nil || string(got) != "hello\n" {
 		t.Fatalf("package from the private channel: %q %v", got, err)
 	}
+	// A tampered section is reported as tampering (exit 4), not as an
+	// unset placeholder.
+	sealed, _ := os.ReadFile(lock)
+	if err := os.WriteFile(lock, flipSealedValue(t, sealed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := bob.run("create", "-q", "-n", "priv2", "-f", lock, "--frozen"); code != exitIntegrity || strings.Contains(errs, token) {
+		t.Errorf("tampered lock: exit %d, want %d\n%s", code, exitIntegrity, errs)
+	}
+	if err := os.WriteFile(lock, sealed, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// Without a way to the token, the error names the placeholder, never a value.
 	carol := teammate(t, lock)
 	_, errs, code = carol.run("create", "-q", "-n", "priv", "-f", lock, "--frozen")

@@ -38,11 +38,14 @@ func (g *globals) lockedPlan(c *cli.Context, cfg *config, path string) (*lockfil
 			}
 		}
 	}
-	lookup := g.placeholderLookup(c, l, path)
+	lookup, openErr := g.placeholderLookupErr(c, l, path)
 	for _, r := range recs {
 		if strings.Contains(r.URL, "${") {
 			u, err := lockfile.ExpandChannelURL(r.URL, lookup)
 			if err != nil {
+				if oerr := openErr(); oerr != nil {
+					return nil, nil, "", nil, oerr
+				}
 				return nil, nil, "", nil, fmt.Errorf("%s: package %s: %w", path, r.DistName(), err)
 			}
 			r.URL = u
@@ -94,9 +97,19 @@ func (g *globals) checkFresh(c *cli.Context, cfg *config, l *lockfile.Lock, path
 // placeholderLookup resolves ${NAME} from the environment first, then
 // from the lock's sealed secrets (opened only if needed).
 func (g *globals) placeholderLookup(c *cli.Context, l *lockfile.Lock, path string) func(string) (string, bool) {
+	lookup, _ := g.placeholderLookupErr(c, l, path)
+	return lookup
+}
+
+// placeholderLookupErr is placeholderLookup plus a function that tells why
+// the sealed secrets could not be opened (nil if they were, or were not
+// needed), so that a tampered section is reported as such rather than as
+// an unset placeholder.
+func (g *globals) placeholderLookupErr(c *cli.Context, l *lockfile.Lock, path string) (func(string) (string, bool), func() error) {
 	var opened *secrets.Opened
+	var openErr error
 	tried := false
-	return func(name string) (string, bool) {
+	lookup := func(name string) (string, bool) {
 		if v, ok := g.lookupEnv(name); ok {
 			return v, true
 		}
@@ -105,8 +118,12 @@ func (g *globals) placeholderLookup(c *cli.Context, l *lockfile.Lock, path strin
 		}
 		if !tried {
 			tried = true
-			if ids, _, err := g.identities(c); err == nil {
-				opened, _ = l.Secrets.Open(lockEnvName(c, path), ids...)
+			ids, _, err := g.identities(c)
+			if err == nil {
+				opened, err = l.Secrets.Open(lockEnvName(c, path), ids...)
+			}
+			if err != nil {
+				openErr = fmt.Errorf("opening the secrets of %s for ${%s}: %w", path, name, err)
 			}
 		}
 		if opened == nil {
@@ -115,6 +132,7 @@ func (g *globals) placeholderLookup(c *cli.Context, l *lockfile.Lock, path strin
 		v, ok := opened.Get(name)
 		return string(v), ok
 	}
+	return lookup, func() error { return openErr }
 }
 
 // createFromLock creates an environment from a lockfile without solving

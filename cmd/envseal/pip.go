@@ -19,7 +19,7 @@ import (
 // directory for relative paths, our environment (pip strips PIP_* itself),
 // and pip's output on stderr unless quiet.
 func (g *globals) pipOptions(fileDir string, quiet bool) pip.Options {
-	o := pip.Options{Dir: fileDir, Env: g.environ, Stderr: g.Err}
+	o := pip.Options{Dir: fileDir, Env: withoutVar(g.environ, "ENVSEAL_IDENTITY"), Stderr: g.Err}
 	if !quiet {
 		o.Stdout = g.Err
 	}

@@ -79,6 +79,8 @@ func (g *globals) run(c *cli.Context) error {
 	if environ, err = g.withSecrets(c, environ); err != nil {
 		return err
 	}
+	// The key that opens every secret is not the child's business.
+	environ = withoutVar(environ, "ENVSEAL_IDENTITY")
 	args := c.Args().Slice()
 	path, err := lookPath(args[0], envValue(environ, "PATH"), c.String("cwd"))
 	if err != nil {
@@ -195,4 +197,15 @@ func (g *globals) withSecrets(c *cli.Context, environ []string) ([]string, error
 		out = append(out, n+"="+string(v))
 	}
 	return out, nil
+}
+
+// withoutVar returns environ without key.
+func withoutVar(environ []string, key string) []string {
+	out := environ[:0:0]
+	for _, kv := range environ {
+		if k, _, _ := strings.Cut(kv, "="); k != key {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

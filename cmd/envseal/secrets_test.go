@@ -199,3 +199,29 @@ func TestRunRefusesUnreadableDefaultLock(t *testing.T) {
 		t.Errorf("the command ran without its secrets: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 }
+
+func TestRunDoesNotPassTheIdentityKey(t *testing.T) {
+	dir := t.TempDir()
+	lock := filepath.Join(dir, "envseal.lock")
+	prefix := emptyPrefix(t)
+	e := teammate(t, lock)
+	key, err := os.ReadFile(filepath.Join(e.env["HOME"], ".config", "envseal", "identity.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.env["ENVSEAL_IDENTITY"] = string(key)
+	e.stdin = "v"
+	e.mustRun("secrets", "set", "--lock", lock, "TOKEN")
+	out := e.mustRun("run", "-p", prefix, "--lock", lock, "--", "sh", "-c", `printf '%s|%s' "$TOKEN" "${ENVSEAL_IDENTITY:-unset}"`)
+	if out != "v|unset" {
+		t.Errorf("child saw %q", out)
+	}
+}
+
+func TestShellActivateSkipsUnsafeNames(t *testing.T) {
+	var b bytes.Buffer
+	writeEnvDiff(&b, "bash", nil, []string{"GOOD=1", "BAD$(touch x)=2"})
+	if got := b.String(); got != "export GOOD='1'\n" {
+		t.Errorf("got %q", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -180,6 +181,9 @@ func writeEnvDiff(w io.Writer, sh string, before, after []string) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if !shellNameRE.MatchString(k) {
+			continue // not a name a shell can hold; never emit it unquoted
+		}
 		if sh == "fish" {
 			fmt.Fprintf(w, "set -e %s\n", k)
 		} else {
@@ -194,6 +198,9 @@ func writeEnvDiff(w io.Writer, sh string, before, after []string) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if !shellNameRE.MatchString(k) {
+			continue
+		}
 		if sh == "fish" {
 			if k == "PATH" {
 				fmt.Fprintf(w, "set -gx PATH %s\n", strings.Join(quoteAll(sh, filepath.SplitList(nw[k])), " "))
@@ -221,3 +228,8 @@ func shellQuote(sh, s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// shellNameRE is what a shell variable name may be; anything else in an
+// environment (a variables: key with `$(...)` in it) is left out of the
+// text the shell evaluates.
+var shellNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
