@@ -95,6 +95,10 @@ func TestChannelTokenSealedInLock(t *testing.T) {
 	// Bob has only his key: the token comes out of the sealed section.
 	bob := teammate(t, lock)
 	alice.mustRun("secrets", "recipients", "add", "--lock", lock, bob.env["PUB"])
+	plan := bob.mustRun("create", "--dry-run", "--json", "-n", "priv", "-f", lock, "--frozen")
+	if strings.Contains(plan, token) || !strings.Contains(plan, `"dist_name": "secretpkg-1.0-0"`) {
+		t.Errorf("JSON plan from the lock:\n%s", plan)
+	}
 	bob.mustRun("create", "-q", "-n", "priv", "-f", lock, "--frozen")
 	got, err := os.ReadFile(filepath.Join(bob.env["ENVSEAL_ROOT"], "envs", "priv", "share", "secretpkg.txt"))
 	if err != nil || string(got) != "hello\n" {

@@ -137,7 +137,7 @@ func (g *globals) placeholderLookupErr(c *cli.Context, l *lockfile.Lock, path st
 
 // createFromLock creates an environment from a lockfile without solving
 // and without reading any repodata.
-func (g *globals) createFromLock(c *cli.Context, cfg *config) error {
+func (g *globals) createFromLock(c *cli.Context, cfg *config) (err error) {
 	name, prefix, err := g.targetPrefix(c, cfg, nil)
 	if err != nil {
 		return err
@@ -154,6 +154,24 @@ func (g *globals) createFromLock(c *cli.Context, cfg *config) error {
 		return err
 	}
 	quiet := c.Bool("json") || c.Bool("quiet")
+	if c.Bool("json") {
+		// The plan from the lock as written: its URLs still hold ${VAR}
+		// placeholders, never the credentials lockedPlan put back.
+		link := make([]map[string]any, 0, len(recs))
+		for _, r := range dependencyOrder(l.Records(plat)) {
+			link = append(link, distJSON(r, ""))
+		}
+		if c.Bool("dry-run") {
+			return writeJSON(g.Out, map[string]any{"success": true, "dry_run": true, "prefix": prefix,
+				"actions": map[string]any{"LINK": link, "PREFIX": prefix}})
+		}
+		defer func() {
+			if err == nil {
+				err = writeJSON(g.Out, map[string]any{"success": true, "dry_run": false, "prefix": prefix,
+					"actions": map[string]any{"LINK": link, "PREFIX": prefix}})
+			}
+		}()
+	}
 	if !quiet || c.Bool("dry-run") {
 		fmt.Fprintf(g.Out, "\n## Package Plan (from %s, %s, no solving) ##\n\n  environment location: %s\n\n", c.String("file"), plat, prefix)
 		for _, r := range dependencyOrder(recs) {

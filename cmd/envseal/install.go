@@ -281,6 +281,9 @@ func (g *globals) doRemove(c *cli.Context) error {
 	}
 	if c.Bool("all") {
 		if c.Bool("dry-run") {
+			if c.Bool("json") {
+				return writeJSON(g.Out, map[string]any{"success": true, "dry_run": true, "remove": prefix})
+			}
 			fmt.Fprintf(g.Out, "Would remove the environment at %s\n", prefix)
 			return nil
 		}
