@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/envseal/envseal/internal/atomicfile"
 	"io"
 	"net/http"
 	"net/url"
@@ -152,32 +153,11 @@ func (l *Loader) writeState(statePath string, st *cacheState) error {
 	return err
 }
 
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it into place, so readers see the old or the new file whole.
+// writeFileAtomic writes a cache file whole (temporary file, fsync,
+// rename) and returns what it wrote.
 func writeFileAtomic(path string, data []byte) (os.FileInfo, error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o600); err != nil {
 		return nil, fmt.Errorf("writing cache file: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return nil, fmt.Errorf("writing cache file %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: persist the rename
-		d.Close()
 	}
 	return os.Stat(path)
 }

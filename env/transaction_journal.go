@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/envseal/envseal/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path"
@@ -114,7 +115,7 @@ func recoverLocked(pp prefixPaths) error {
 	}
 	// A journal write killed before its rename leaves a temporary file.
 	journalFile := filepath.Join(pp.prefix, filepath.FromSlash(journalName))
-	if tmps, _ := filepath.Glob(journalFile + ".tmp-*"); len(tmps) > 0 {
+	if tmps, _ := filepath.Glob(atomicfile.TempGlob(journalFile)); len(tmps) > 0 {
 		for _, f := range tmps {
 			if err := os.Remove(f); err != nil {
 				return fmt.Errorf("recovering prefix %s: %w", pp.prefix, err)

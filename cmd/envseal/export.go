@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/envseal/envseal/internal/atomicfile"
 	"os"
 	"path/filepath"
 
@@ -191,26 +192,5 @@ func addDependencies(f *env.File, specs []string) error {
 // writeFileAtomic writes data to path via a synced temporary file and a
 // rename, so a reader never sees half a file.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteFile(path, data, perm)
 }
