@@ -469,19 +469,28 @@ func (p *parser) checkName(n *yaml.Node) {
 	if k == kindNull {
 		name = ""
 	}
-	switch {
-	case name == "":
-		p.errorf(n, "name is empty")
-	case name == "." || name == "..":
-		p.errorf(n, "name %q is not a valid environment name", name)
-	case strings.ContainsAny(name, nameDisallowed):
-		i := strings.IndexAny(name, nameDisallowed)
-		p.errorf(n, "name %q contains %q; environment names cannot contain '/', '\\', ' ', ':' or '#' (use prefix: for a path)", name, name[i:i+1])
-	case strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
-		p.errorf(n, "name %q contains a control character", name)
-	case name == "base" || name == "root":
+	if err := CheckName(name); err != nil {
+		p.errorf(n, "%s", err)
+	} else if name == "base" || name == "root" {
 		p.warnf(n, "name %q is conda's reserved name for the base environment", name)
 	}
+}
+
+// CheckName reports whether name can name an environment (one directory
+// under an envs directory) by conda's rules; the error says what is wrong.
+func CheckName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("name is empty")
+	case name == "." || name == "..":
+		return fmt.Errorf("name %q is not a valid environment name", name)
+	case strings.ContainsAny(name, nameDisallowed):
+		i := strings.IndexAny(name, nameDisallowed)
+		return fmt.Errorf("name %q contains %q; environment names cannot contain '/', '\\', ' ', ':' or '#' (use prefix: for a path)", name, name[i:i+1])
+	case strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
+		return fmt.Errorf("name %q contains a control character", name)
+	}
+	return nil
 }
 
 // checkPrefix applies CEP 24's rule that the last component of a prefix

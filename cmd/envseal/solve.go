@@ -143,8 +143,8 @@ func (g *globals) targetPrefix(c *cli.Context, cfg *config, f *env.File) (name, 
 
 // checkEnvName refuses names that are not a single safe path element.
 func checkEnvName(name string) error {
-	if name == "." || name == ".." || strings.ContainsAny(name, "/\\ :#\x00") {
-		return usagef("invalid environment name %q: use letters, digits, '-', '_' and '.' (no path separators, spaces, ':' or '#')", name)
+	if err := env.CheckName(name); err != nil {
+		return usagef("invalid environment: %v", err)
 	}
 	return nil
 }
