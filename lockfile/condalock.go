@@ -438,42 +438,12 @@ func MarshalCondaLock(l *Lock) ([]byte, error) {
 				return nil, fmt.Errorf("encoding conda-lock.yml: %s: %w", plat, err)
 			}
 			u := redactURL(p.URL)
-			n := mapNode()
-			add(n, "name", strNode(p.Name))
-			add(n, "version", strNode(p.Version.String()))
-			add(n, "manager", strNode("conda"))
-			add(n, "platform", strNode(string(plat)))
-			add(n, "dependencies", depsMap(p.Depends, ""))
-			add(n, "url", strNode(u))
-			h := mapNode()
-			addStr(h, "md5", p.MD5)
-			addStr(h, "sha256", p.SHA256)
-			if len(h.Content) == 0 {
-				h = flowMapNode()
-			}
-			add(n, "hash", h)
-			add(n, "category", strNode("main"))
-			add(n, "optional", boolNode(false))
+			n := condaLockPackage(p.Name, p.Version.String(), "conda", plat, depsMap(p.Depends, ""), u, p.MD5, p.SHA256)
 			entries = append(entries, entry{p.Name, string(plat), "conda", u, n})
 		}
 		for _, p := range l.PyPI[plat] {
 			u := redactURL(p.URL)
-			n := mapNode()
-			add(n, "name", strNode(p.Name))
-			add(n, "version", strNode(p.Version))
-			add(n, "manager", strNode("pip"))
-			add(n, "platform", strNode(string(plat)))
-			add(n, "dependencies", depsMap(p.RequiresDist, "*"))
-			add(n, "url", strNode(u))
-			h := mapNode()
-			addStr(h, "md5", p.MD5)
-			addStr(h, "sha256", p.SHA256)
-			if len(h.Content) == 0 {
-				h = flowMapNode()
-			}
-			add(n, "hash", h)
-			add(n, "category", strNode("main"))
-			add(n, "optional", boolNode(false))
+			n := condaLockPackage(p.Name, p.Version, "pip", plat, depsMap(p.RequiresDist, "*"), u, p.MD5, p.SHA256)
 			entries = append(entries, entry{p.Name, string(plat), "pip", u, n})
 		}
 	}
@@ -548,4 +518,26 @@ func placeholderNames(s string) []string {
 		}
 		s = s[i+j+1:]
 	}
+}
+
+// condaLockPackage is one entry of conda-lock's package list, in its key
+// order; conda and pip entries differ only in the values.
+func condaLockPackage(name, version, manager string, plat conda.Platform, deps *yaml.Node, url, md5, sha256 string) *yaml.Node {
+	n := mapNode()
+	add(n, "name", strNode(name))
+	add(n, "version", strNode(version))
+	add(n, "manager", strNode(manager))
+	add(n, "platform", strNode(string(plat)))
+	add(n, "dependencies", deps)
+	add(n, "url", strNode(url))
+	h := mapNode()
+	addStr(h, "md5", md5)
+	addStr(h, "sha256", sha256)
+	if len(h.Content) == 0 {
+		h = flowMapNode()
+	}
+	add(n, "hash", h)
+	add(n, "category", strNode("main"))
+	add(n, "optional", boolNode(false))
+	return n
 }
