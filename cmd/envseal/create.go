@@ -27,7 +27,7 @@ func (g *globals) create(c *cli.Context) error {
 	asJSON := c.Bool("json")
 	err := g.doCreate(c)
 	if err != nil && asJSON {
-		writeSolveJSONError(g.Out, err)
+		writeJSONError(g.Out, err)
 		return &silentError{code: exitCode(c.Context, err), err: err}
 	}
 	return err
@@ -194,6 +194,3 @@ func writePlanJSON(w io.Writer, in *solveInput, recs []*conda.Record, dryRun boo
 	out["virtual_packages"] = vps
 	return writeJSON(w, out)
 }
-
-// writeSolveJSONError prints a failed solve in conda's JSON error shape.
-func writeSolveJSONError(w io.Writer, err error) { writeJSONError(w, err) }

@@ -5,6 +5,7 @@ import (
 	"github.com/envseal/envseal/internal/atomicfile"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
@@ -162,20 +163,13 @@ func recordChannels(recs []*conda.Record) []string {
 	for ch := range count {
 		out = append(out, ch)
 	}
-	sortByCountThenName(out, count)
-	return out
-}
-
-func sortByCountThenName(s []string, count map[string]int) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0; j-- {
-			a, b := s[j-1], s[j]
-			if count[a] > count[b] || (count[a] == count[b] && a < b) {
-				break
-			}
-			s[j-1], s[j] = b, a
+	sort.Slice(out, func(i, j int) bool {
+		if count[out[i]] != count[out[j]] {
+			return count[out[i]] > count[out[j]]
 		}
-	}
+		return out[i] < out[j]
+	})
+	return out
 }
 
 func addDependencies(f *env.File, specs []string) error {

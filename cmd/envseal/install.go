@@ -87,7 +87,7 @@ func (g *globals) existingPrefix(c *cli.Context, cfg *config) (string, error) {
 func (g *globals) modify(c *cli.Context, verb string) error {
 	err := g.doModify(c, verb)
 	if err != nil && c.Bool("json") {
-		writeSolveJSONError(g.Out, err)
+		writeJSONError(g.Out, err)
 		return &silentError{code: exitCode(c.Context, err), err: err}
 	}
 	return err
@@ -264,7 +264,7 @@ func writeChangeTable(w io.Writer, prefix string, ch change, pd *env.PrefixData)
 func (g *globals) remove(c *cli.Context) error {
 	err := g.doRemove(c)
 	if err != nil && c.Bool("json") {
-		writeSolveJSONError(g.Out, err)
+		writeJSONError(g.Out, err)
 		return &silentError{code: exitCode(c.Context, err), err: err}
 	}
 	return err

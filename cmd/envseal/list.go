@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/envseal/envseal/env"
@@ -73,7 +72,7 @@ func writeExplicit(w io.Writer, pd *env.PrefixData, md5, sha bool) error {
 		fmt.Fprintf(w, "# platform: %s\n", platform)
 	}
 	fmt.Fprintln(w, "@EXPLICIT")
-	for _, r := range dependencyOrderInstalled(pd.Records) {
+	for _, r := range pd.Records { // sorted by name, as ReadPrefix returns them
 		line := r.URL
 		switch {
 		case sha && r.SHA256 != "":
@@ -84,12 +83,6 @@ func writeExplicit(w io.Writer, pd *env.PrefixData, md5, sha bool) error {
 		fmt.Fprintln(w, line)
 	}
 	return nil
-}
-
-func dependencyOrderInstalled(recs []*env.InstalledRecord) []*env.InstalledRecord {
-	out := append([]*env.InstalledRecord(nil), recs...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
 }
 
 func envsCommand(g *globals) *cli.Command {
