@@ -73,16 +73,9 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 	if len(platforms) == 0 {
 		platforms = []string{string(conda.HostPlatform())}
 	}
-	mode := cfg.ChannelPriority
-	if m := c.String("channel-priority"); m != "" {
-		mode = m
-	}
-	if c.Bool("strict-channel-priority") {
-		mode = "strict"
-	}
-	priority, err := resolver.ParseChannelPriority(mode)
+	priority, err := channelPriority(c, cfg)
 	if err != nil {
-		return nil, usagef("--channel-priority: %v", err)
+		return nil, err
 	}
 	var out []lockTarget
 	seen := map[string]bool{}
@@ -100,16 +93,8 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 			return nil, err
 		}
 		in := &solveInput{cfg: cfg, setup: setup, file: f, priority: priority, addPip: cfg.AddPipAsPythonDependency && !c.Bool("no-pip")}
-		deps, err := f.DependenciesFor(string(plat))
-		if err != nil {
+		if in.specs, err = fileSpecs(f, plat); err != nil {
 			return nil, err
-		}
-		for _, d := range deps {
-			in.specs = append(in.specs, d.Spec)
-		}
-		if len(f.Pip) > 0 && !hasName(in.specs, "pip") {
-			pip, _ := conda.ParseMatchSpec("pip")
-			in.specs = append(in.specs, pip)
 		}
 		vps, err := g.virtualPackages(plat)
 		if err != nil {

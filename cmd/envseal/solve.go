@@ -68,16 +68,8 @@ func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, erro
 	}
 	in.setup = setup
 	if in.file != nil {
-		deps, err := in.file.DependenciesFor(string(setup.platform))
-		if err != nil {
+		if in.specs, err = fileSpecs(in.file, setup.platform); err != nil {
 			return nil, err
-		}
-		for _, d := range deps {
-			in.specs = append(in.specs, d.Spec)
-		}
-		if len(in.file.Pip) > 0 && !hasName(in.specs, "pip") {
-			pip, _ := conda.ParseMatchSpec("pip")
-			in.specs = append(in.specs, pip)
 		}
 	}
 	for _, arg := range c.Args().Slice() {
@@ -87,15 +79,8 @@ func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, erro
 		}
 		in.specs = append(in.specs, spec)
 	}
-	mode := cfg.ChannelPriority
-	if m := c.String("channel-priority"); m != "" {
-		mode = m
-	}
-	if c.Bool("strict-channel-priority") {
-		mode = "strict"
-	}
-	if in.priority, err = resolver.ParseChannelPriority(mode); err != nil {
-		return nil, usagef("--channel-priority: %v", err)
+	if in.priority, err = channelPriority(c, cfg); err != nil {
+		return nil, err
 	}
 	in.name, in.prefix, err = g.targetPrefix(c, cfg, in.file)
 	if err != nil {
@@ -249,4 +234,40 @@ func nameFlag() cli.Flag {
 
 func prefixFlag() cli.Flag {
 	return &cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"}
+}
+
+// fileSpecs are the conda specs of an environment file for plat (selectors
+// applied), plus pip when the file has a pip: section and asks for no pip,
+// as conda adds it.
+func fileSpecs(f *env.File, plat conda.Platform) ([]conda.MatchSpec, error) {
+	deps, err := f.DependenciesFor(string(plat))
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]conda.MatchSpec, 0, len(deps)+1)
+	for _, d := range deps {
+		specs = append(specs, d.Spec)
+	}
+	if len(f.Pip) > 0 && !hasName(specs, "pip") {
+		pip, _ := conda.ParseMatchSpec("pip")
+		specs = append(specs, pip)
+	}
+	return specs, nil
+}
+
+// channelPriority is the configured channel priority, overridden by
+// --channel-priority and --strict-channel-priority.
+func channelPriority(c *cli.Context, cfg *config) (resolver.ChannelPriority, error) {
+	mode := cfg.ChannelPriority
+	if m := c.String("channel-priority"); m != "" {
+		mode = m
+	}
+	if c.Bool("strict-channel-priority") {
+		mode = "strict"
+	}
+	p, err := resolver.ParseChannelPriority(mode)
+	if err != nil {
+		return 0, usagef("--channel-priority: %v", err)
+	}
+	return p, nil
 }
