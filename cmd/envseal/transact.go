@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,7 +23,8 @@ type change struct {
 }
 
 // diffPrefix compares a solution with what is installed. A record is kept
-// when the same dist from the same channel is installed.
+// when the same dist from the same channel is installed, unless python's
+// minor version changes under a noarch: python package.
 func diffPrefix(sol []*conda.Record, installed []*pfx.InstalledRecord) change {
 	have := map[string]*pfx.InstalledRecord{}
 	for _, r := range installed {
@@ -40,6 +42,14 @@ func diffPrefix(sol []*conda.Record, installed []*pfx.InstalledRecord) change {
 	for _, r := range installed {
 		if !want[r.Name] {
 			ch.unlink = append(ch.unlink, r.Name)
+		}
+	}
+	// A new python minor version moves site-packages: the noarch: python
+	// packages that stay are relinked there (installing a record whose
+	// name is installed replaces it), as conda's solve_for_diff does.
+	for _, r := range pfx.NoarchRelinks(installed, sol) {
+		if !slices.Contains(ch.link, r) {
+			ch.link = append(ch.link, r)
 		}
 	}
 	sort.Strings(ch.unlink)
