@@ -283,7 +283,7 @@ func buildPyPackages(t testing.TB, pkgs string, nfiles int) pyPackages {
 	python := func(version, mm string) Package {
 		tag := strings.ReplaceAll(mm, ".", "")
 		compile := "#!/bin/sh\n# stub python " + version + ": -m compileall -l -i - writes stub byte code\n" +
-			"while IFS= read -r f; do d=\"${f%/*}/__pycache__\"; b=\"${f##*/}\"; mkdir -p \"$d\" && printf 'stub pyc %s\\n' \"$f\" > \"$d/${b%.py}.cpython-" + tag + ".pyc\"; done\n"
+			"while IFS= read -r f; do d=\"${f%/*}/__pycache__\"; b=\"${f##*/}\"; { [ -d \"$d\" ] || mkdir -p \"$d\"; } && printf 'stub pyc %s\\n' \"$f\" > \"$d/${b%.py}.cpython-" + tag + ".pyc\"; done\n"
 		files := []testFile{
 			{path: "bin/python", data: compile, mode: 0o755},
 			{path: "bin/python" + mm, link: "python"},
