@@ -40,9 +40,16 @@ func applyInPlace(ctx context.Context, pp prefixPaths, plan *Plan, opts *ApplyOp
 		}
 		gone[n] = true
 	}
-	for _, p := range pkgs {
-		if pd.Record(p.Record.Name) != nil {
-			gone[p.Record.Name] = true
+	for i, p := range pkgs {
+		old := pd.Record(p.Record.Name)
+		if old == nil {
+			continue
+		}
+		gone[p.Record.Name] = true
+		// A relink of the same dist (python moved under it) keeps what
+		// the user asked for.
+		if p.RequestedSpec == "" && old.DistName() == p.Record.DistName() {
+			pkgs[i].RequestedSpec = old.RequestedSpec
 		}
 	}
 	// A plan that moves python's site-packages relinks the noarch: python

@@ -313,7 +313,9 @@ func buildPyPackages(t testing.TB, pkgs string, nfiles int) pyPackages {
 }
 
 func (p pyPackages) oldPlan() *Plan {
-	return &Plan{Link: []Package{p.py310, p.tool, p.data}, UpdateSpecs: []string{"python=3.10", "tool", "data"}}
+	tool := p.tool
+	tool.RequestedSpec = "tool"
+	return &Plan{Link: []Package{p.py310, tool, p.data}, UpdateSpecs: []string{"python=3.10", "tool", "data"}}
 }
 
 // newPlan moves to python 3.11 without naming tool: Apply relinks it.
@@ -384,6 +386,9 @@ func TestApplyPythonMinorChange(t *testing.T) {
 				tc.site + "/tool/cli.py",
 				tc.site + "/tool/m00.py",
 				tc.site + "/tool/m01.py",
+			}
+			if rec.RequestedSpec != "tool" {
+				t.Errorf("tool's requested_spec = %q, want it kept", rec.RequestedSpec)
 			}
 			if !reflect.DeepEqual(rec.Files, want) {
 				t.Errorf("tool's files:\n got %q\nwant %q", rec.Files, want)

@@ -48,10 +48,14 @@ func TestPythonMinorChangeRelinksNoarch(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rec struct {
-		Files []string `json:"files"`
+		Files         []string `json:"files"`
+		RequestedSpec string   `json:"requested_spec"`
 	}
 	if err := json.Unmarshal(data, &rec); err != nil {
 		t.Fatal(err)
+	}
+	if rec.RequestedSpec != "pip" {
+		t.Errorf("pip's requested_spec = %q, want the one of the create, kept by the relink", rec.RequestedSpec)
 	}
 	var py311, pyc int
 	for _, f := range rec.Files {
