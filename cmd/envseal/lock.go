@@ -88,7 +88,7 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 			continue
 		}
 		seen[string(plat)] = true
-		setup, err := g.newChannelSetupFor(c, cfg, f.SolverChannels(), plat)
+		setup, err := g.newChannelSetupFor(c, cfg, f.Channels, plat)
 		if err != nil {
 			return nil, err
 		}
@@ -112,6 +112,12 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 				templ = ch.Name()
 			}
 			inputs.Channels = append(inputs.Channels, templ)
+		}
+		// "nodefaults" is an input of its own: it decides whether the
+		// configured channels join the solve, so a file gaining or losing
+		// it makes the lock stale even when the list happens to be equal.
+		if setup.noDefaults {
+			inputs.Channels = append(inputs.Channels, noDefaultsMarker)
 		}
 		// Only what the user chose is an input: CONDA_OVERRIDE_* values
 		// and the documented defaults of a foreign platform. What this
@@ -217,7 +223,11 @@ func (g *globals) lock(c *cli.Context) error {
 			}
 		}
 		if len(l.Metadata.Channels) == 0 {
-			l.Metadata.Channels = append([]string(nil), t.inputs.Channels...)
+			for _, ch := range t.inputs.Channels {
+				if ch != noDefaultsMarker {
+					l.Metadata.Channels = append(l.Metadata.Channels, ch)
+				}
+			}
 			l.Metadata.ChannelPriority = t.inputs.ChannelPriority
 		}
 		if !c.Bool("quiet") {

@@ -60,7 +60,7 @@ func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, erro
 			fmt.Fprintf(g.Err, "envseal: warning: %s\n", w.String())
 		}
 		in.file = f
-		fileChannels = f.SolverChannels()
+		fileChannels = f.Channels
 	}
 	setup, err := g.newChannelSetup(c, cfg, fileChannels)
 	if err != nil {
