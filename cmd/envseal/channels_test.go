@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
@@ -136,5 +137,51 @@ func TestNoDefaultsNeedsNoNetwork(t *testing.T) {
 	_, errs, code = e.runProcess(proxies, "lock", "-q", "-f", yml, "-o", filepath.Join(dir, "other.lock"))
 	if code == 0 || !strings.Contains(errs, "conda-forge") {
 		t.Errorf("lock without nodefaults: exit %d, want a failure naming conda-forge; stderr:\n%s", code, errs)
+	}
+}
+
+// Brackets without key=value pairs (pip-style extras, as in matplotlib's
+// environment.yml "nbconvert[execute]!=6.0.0") are dropped as conda drops
+// them, and the user is told once per spec, with the file position.
+func TestBracketExtrasIgnoredWithWarning(t *testing.T) {
+	e := newCLI(t)
+	ch := solveChannel(t)
+	dir := t.TempDir()
+	yml := filepath.Join(dir, "environment.yml")
+	content := "name: demo\nchannels:\n  - " + ch + "\n  - nodefaults\ndependencies:\n  - python=3.10\n  - foo[extra]!=2.0\n"
+	if err := os.WriteFile(yml, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := e.run("create", "--dry-run", "--json", "--platform", "linux-64", "-f", yml, "lib[doc,test]")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errs, out)
+	}
+	var p planJSON
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if got := strings.Join(dists(p), " "); !strings.Contains(got, "foo-1.5-h0_0") || !strings.Contains(got, "lib-1.9-h0_0") {
+		t.Errorf("plan %s", got)
+	}
+	for _, want := range []string{
+		yml + `:7:5: "foo[extra]!=2.0": ignoring "extra" in brackets`,
+		`"lib[doc,test]": ignoring "doc,test" in brackets`,
+	} {
+		if strings.Count(errs, want) != 1 {
+			t.Errorf("stderr does not say once %q:\n%s", want, errs)
+		}
+	}
+
+	lock := filepath.Join(dir, "envseal.lock")
+	_, errs, code = e.run("lock", "-q", "-f", yml, "-o", lock, "--platform", "linux-64")
+	if code != 0 {
+		t.Fatalf("lock: exit %d: %s", code, errs)
+	}
+	if strings.Count(errs, "ignoring \"extra\"") != 1 {
+		t.Errorf("lock warns %d times:\n%s", strings.Count(errs, "ignoring"), errs)
+	}
+	raw, _ := os.ReadFile(lock)
+	if !strings.Contains(string(raw), "foo!=2.0") || strings.Contains(string(raw), "extra") {
+		t.Errorf("the lock's inputs should hold the spec as conda reads it:\n%s", raw)
 	}
 }

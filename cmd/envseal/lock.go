@@ -147,6 +147,7 @@ func (g *globals) lock(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	g.warnFile(c.String("file"), f)
 	targets, err := g.lockTargets(c, cfg, f)
 	if err != nil {
 		return err
