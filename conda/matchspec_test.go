@@ -484,6 +484,18 @@ func TestMatchSpecMatchDoesNotAllocate(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { m.Match(r) }); n != 0 {
 		t.Errorf("Match allocates %v times per call", n)
 	}
+	// a channel matched by name against a URL outside the alias
+	m, err = ParseMatchSpec("mychan/linux-64::numpy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Channel = "https://host.example/a/mychan"
+	if !m.Match(r) {
+		t.Fatal("mychan::numpy does not match a record from https://host.example/a/mychan")
+	}
+	if n := testing.AllocsPerRun(100, func() { m.Match(r) }); n != 0 {
+		t.Errorf("Match by channel name allocates %v times per call", n)
+	}
 }
 
 func BenchmarkMatchSpecMatch(b *testing.B) {
