@@ -105,11 +105,9 @@ func (s *channelSetup) addChannels(names []string) error {
 		if err != nil {
 			return err
 		}
-		expanded := []conda.Channel{ch}
-		if ch.IsDefaults() {
-			if expanded, err = conda.ExpandDefaults(s.chCfg, s.platform); err != nil {
-				return err
-			}
+		expanded, err := conda.ExpandChannel(ch, s.chCfg, s.platform)
+		if err != nil {
+			return err
 		}
 		for _, e := range expanded {
 			dup := false

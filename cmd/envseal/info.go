@@ -49,11 +49,9 @@ func (g *globals) info(c *cli.Context) error {
 		if err != nil {
 			return fmt.Errorf("configured channel: %w", err)
 		}
-		members := []conda.Channel{ch}
-		if ch.IsDefaults() {
-			if members, err = conda.ExpandDefaults(chCfg, plat); err != nil {
-				return err
-			}
+		members, err := conda.ExpandChannel(ch, chCfg, plat)
+		if err != nil {
+			return err
 		}
 		for _, m := range members {
 			channelURLs = append(channelURLs, m.SubdirURL(plat), m.SubdirURL("noarch"))
