@@ -36,6 +36,9 @@ type Config struct {
 	SSLVerify        string
 	ClientSSLCert    string // client_ssl_cert: PEM certificate (with the key, if ClientSSLCertKey is "")
 	ClientSSLCertKey string // client_ssl_cert_key: PEM private key
+	// EnvProxy holds the environment's proxy variables, which apply after
+	// ProxyServers (see [Config.Transport]).
+	EnvProxy EnvProxy
 
 	// Files lists the files that were read, lowest precedence first.
 	Files []string

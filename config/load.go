@@ -162,6 +162,10 @@ func Load(ctx context.Context, opts Options) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.EnvProxy = envProxy(opts.lookup)
+	if cfg.SSLVerify == "false" {
+		warnings = append(warnings, fmt.Sprintf("ssl_verify is false (%s): TLS certificates are not verified", cfg.origins["ssl_verify"][0]))
+	}
 	cfg.Warnings = append(warnings, cfg.Warnings...)
 	return cfg, nil
 }
