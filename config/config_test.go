@@ -1,7 +1,6 @@
 package config
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -81,7 +80,7 @@ func TestSearchOrder(t *testing.T) {
 		}
 		sp = append(sp, e)
 	}
-	cfg, err := Load(context.Background(), Options{
+	cfg, err := Load(Options{
 		Home:       home,
 		SearchPath: sp,
 		LookupEnv: envOf("XDG_CONFIG_HOME", filepath.Join(root, "xdg"), "CONDA_PREFIX", filepath.Join(root, "prefix"),
@@ -216,7 +215,7 @@ func TestMerge(t *testing.T) {
 				write(t, dir, map[string]string{filepath.Base(p): content})
 				sp = append(sp, p)
 			}
-			c, err := Load(context.Background(), Options{SearchPath: sp, Home: "/home/u", EnvsealRC: filepath.Join(dir, "none"), LookupEnv: envOf(tc.env...)})
+			c, err := Load(Options{SearchPath: sp, Home: "/home/u", EnvsealRC: filepath.Join(dir, "none"), LookupEnv: envOf(tc.env...)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,7 +259,7 @@ func TestBadValues(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(dir, string(rune('a'+i))+".yml")
 			write(t, dir, map[string]string{filepath.Base(p): tc.content})
-			_, err := Load(context.Background(), Options{SearchPath: []string{p}, EnvsealRC: p + ".none", LookupEnv: envOf(tc.env...)})
+			_, err := Load(Options{SearchPath: []string{p}, EnvsealRC: p + ".none", LookupEnv: envOf(tc.env...)})
 			var ce *Error
 			if !errors.As(err, &ce) {
 				t.Fatalf("Load: %v, want *Error", err)
@@ -277,18 +276,18 @@ func TestBadValues(t *testing.T) {
 	}
 	for _, tc := range envTests {
 		k, v, _ := strings.Cut(tc.env, "=")
-		_, err := Load(context.Background(), Options{SearchPath: []string{}, EnvsealRC: filepath.Join(dir, "none"), LookupEnv: envOf(k, v)})
+		_, err := Load(Options{SearchPath: []string{}, EnvsealRC: filepath.Join(dir, "none"), LookupEnv: envOf(k, v)})
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want prefix %q", tc.env, err, tc.want)
 		}
 	}
 	// conda skips an unparsable file with a warning; envseal's own is an error
 	bad := write(t, t.TempDir(), map[string]string{".condarc": "channels: [a\n", "good.yml": "channels: [b]\n"})
-	c, err := Load(context.Background(), Options{SearchPath: []string{filepath.Join(bad, ".condarc"), filepath.Join(bad, "good.yml")}, EnvsealRC: filepath.Join(bad, "none")})
+	c, err := Load(Options{SearchPath: []string{filepath.Join(bad, ".condarc"), filepath.Join(bad, "good.yml")}, EnvsealRC: filepath.Join(bad, "none")})
 	if err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], ".condarc") || !reflect.DeepEqual(c.Channels, []string{"b"}) {
 		t.Errorf("bad conda file: %v %q %q", err, c.Warnings, c.Channels)
 	}
-	if _, err := Load(context.Background(), Options{SearchPath: []string{}, EnvsealRC: filepath.Join(bad, ".condarc")}); err == nil || !strings.Contains(err.Error(), ".condarc") {
+	if _, err := Load(Options{SearchPath: []string{}, EnvsealRC: filepath.Join(bad, ".condarc")}); err == nil || !strings.Contains(err.Error(), ".condarc") {
 		t.Errorf("bad .envsealrc: %v", err)
 	}
 }
@@ -296,7 +295,7 @@ func TestBadValues(t *testing.T) {
 func TestSources(t *testing.T) {
 	t.Parallel()
 	dir := write(t, t.TempDir(), map[string]string{"a.yml": "# c\nchannels: [a]\nssl_verify: false\nother: 1\n"})
-	c, err := Load(context.Background(), Options{SearchPath: []string{filepath.Join(dir, "a.yml")}, EnvsealRC: filepath.Join(dir, "none"),
+	c, err := Load(Options{SearchPath: []string{filepath.Join(dir, "a.yml")}, EnvsealRC: filepath.Join(dir, "none"),
 		LookupEnv: envOf("CONDA_CHANNELS", "b")})
 	if err != nil {
 		t.Fatal(err)

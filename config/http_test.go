@@ -181,7 +181,7 @@ func TestTransportErrorsNameTheSetting(t *testing.T) {
 	empty := filepath.Join(dir, "empty.pem")
 	os.WriteFile(empty, []byte("not a cert\n"), 0o644)
 	rc := write(t, dir, map[string]string{"rc.yml": "ssl_verify: " + empty + "\nclient_ssl_cert: /nonexistent/c.pem\n"})
-	c, err := Load(context.Background(), Options{SearchPath: []string{filepath.Join(rc, "rc.yml")}, EnvsealRC: filepath.Join(dir, "none")})
+	c, err := Load(Options{SearchPath: []string{filepath.Join(rc, "rc.yml")}, EnvsealRC: filepath.Join(dir, "none")})
 	if err != nil {
 		t.Fatal(err)
 	}

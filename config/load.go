@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -97,11 +96,12 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Load reads the configuration: conda's files in conda's order, then
+// Load reads the configuration (a few small files; it takes no context):
+// conda's files in conda's order, then
 // envseal's own file, then CONDA_* environment variables, and merges them
 // as conda does (see the package documentation). Values are checked; the
 // first bad one is returned as an *[Error].
-func Load(ctx context.Context, opts Options) (*Config, error) {
+func Load(opts Options) (*Config, error) {
 	var srcs []*source
 	var warnings []string
 	sp := opts.SearchPath
@@ -115,9 +115,6 @@ func Load(ctx context.Context, opts Options) (*Config, error) {
 				continue
 			}
 			seen[p] = true
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			s, err := readFile(p)
 			if err != nil {
 				var ye *yamlError
