@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/envseal/envseal/conda"
+	conf "github.com/envseal/envseal/config"
 	"github.com/envseal/envseal/internal/hostinfo"
 	"github.com/urfave/cli/v2"
 )
@@ -42,7 +43,7 @@ func (g *globals) info(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	chCfg := conda.ChannelConfig{Alias: cfg.ChannelAlias, HomeDir: g.getenv("HOME")}
+	chCfg := cfg.channelConfig("")
 	var channelURLs []string
 	for _, name := range cfg.Channels {
 		ch, err := conda.ParseChannel(name, chCfg)
@@ -78,6 +79,7 @@ func (g *globals) info(c *cli.Context) error {
 			"channels":               channelURLs,
 			"channel_priority":       cfg.ChannelPriority,
 			"config_files":           nonNil(cfg.Files),
+			"config_sources":         cfg.sources(),
 			"go_version":             runtime.Version(),
 		})
 	}
@@ -105,6 +107,12 @@ func (g *globals) info(c *cli.Context) error {
 		row("config files", "(none)")
 	} else {
 		row("config files", strings.Join(cfg.Files, "\n"+strings.Repeat(" ", 27)))
+	}
+	src := cfg.sources()
+	for _, k := range conf.Keys() {
+		if o := src[k]; len(o) > 0 {
+			row(k, strings.Join(o, ", "))
+		}
 	}
 	return nil
 }
