@@ -151,7 +151,10 @@ func (g *globals) clean(c *cli.Context) error {
 	if !tarballs && !packages {
 		return usagef("clean: choose --tarballs, --packages or --all")
 	}
-	cache := g.packageCache(cfg, true)
+	cache, err := g.packageCache(cfg, true)
+	if err != nil {
+		return err
+	}
 	result := map[string]any{}
 	var total int64
 	if tarballs {

@@ -89,7 +89,7 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 			continue
 		}
 		seen[string(plat)] = true
-		setup, err := g.newChannelSetupFor(c, cfg, f.SolverChannels(), plat)
+		setup, err := g.newChannelSetupFor(c, cfg, f.Channels, plat)
 		if err != nil {
 			return nil, err
 		}
@@ -113,6 +113,12 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 				templ = ch.Name()
 			}
 			inputs.Channels = append(inputs.Channels, templ)
+		}
+		// "nodefaults" is an input of its own: it decides whether the
+		// configured channels join the solve, so a file gaining or losing
+		// it makes the lock stale even when the list happens to be equal.
+		if setup.noDefaults {
+			inputs.Channels = append(inputs.Channels, noDefaultsMarker)
 		}
 		// Only what the user chose is an input: CONDA_OVERRIDE_* values
 		// and the documented defaults of a foreign platform. What this
@@ -142,6 +148,7 @@ func (g *globals) lock(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	g.warnFile(c.String("file"), f)
 	targets, err := g.lockTargets(c, cfg, f)
 	if err != nil {
 		return err
@@ -215,7 +222,11 @@ func (g *globals) lock(c *cli.Context) error {
 			}
 		}
 		if len(l.Metadata.Channels) == 0 {
-			l.Metadata.Channels = append([]string(nil), t.inputs.Channels...)
+			for _, ch := range t.inputs.Channels {
+				if ch != noDefaultsMarker {
+					l.Metadata.Channels = append(l.Metadata.Channels, ch)
+				}
+			}
 			l.Metadata.ChannelPriority = t.inputs.ChannelPriority
 		}
 		if !c.Bool("quiet") {

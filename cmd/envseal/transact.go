@@ -99,16 +99,21 @@ func dependencyOrder(recs []*conda.Record) []*conda.Record {
 	return out
 }
 
-// packageCache returns the shared package cache for cfg.
-func (g *globals) packageCache(cfg *config, quiet bool) *pkgcache.Cache {
-	c := &pkgcache.Cache{Dirs: cfg.PkgsDirs}
+// packageCache returns the shared package cache for cfg, downloading
+// through cfg's proxies and CAs.
+func (g *globals) packageCache(cfg *config, quiet bool) (*pkgcache.Cache, error) {
+	client, err := cfg.httpClient(0) // pkgcache bounds stalls itself
+	if err != nil {
+		return nil, err
+	}
+	c := &pkgcache.Cache{Dirs: cfg.PkgsDirs, HTTPClient: client}
 	if !quiet {
 		c.Progress = g.Err
 	}
 	// Real packages (ncurses' terminfo) hold names differing only by case;
 	// that is only a hazard on case-insensitive file systems.
 	c.Extract.AllowCaseCollisions = caseSensitiveFS()
-	return c
+	return c, nil
 }
 
 // applyOptions describes one transaction.
@@ -133,7 +138,10 @@ func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOpti
 		Cmd:         historyCmd(os.Args),
 	}
 	if len(ch.link) > 0 {
-		cache := g.packageCache(cfg, o.quiet)
+		cache, err := g.packageCache(cfg, o.quiet)
+		if err != nil {
+			return nil, err
+		}
 		urlFor := o.urlFor
 		if urlFor == nil {
 			urlFor = func(r *conda.Record) string { return r.URL }
