@@ -71,6 +71,10 @@ type pattern struct {
 	// ok, when set, is asked about each match (m[0] the whole match, m[i]
 	// group i) and returns false for placeholders.
 	ok func(m [][]byte) bool
+	// need, when set, lists strings one of which the line must also hold.
+	need []string
+	// multiline patterns may run past the line of their literal.
+	multiline bool
 }
 
 // bech32 upper-case alphabet (age keys are Bech32, upper-cased for
@@ -93,6 +97,7 @@ var patterns = []pattern{
 	{
 		rule: RuleAWSSecretAccessKey, desc: "an AWS secret access key next to its name",
 		literals: []string{"aws", "AWS", "Aws", "ecretAccessKey", "ECRET_ACCESS_KEY", "ecret_access_key"},
+		need:     []string{"ecret", "ECRET"},
 		re:       regexp.MustCompile(`(?i)(?:aws[_.\-]?secret[_.\-]?(?:access[_.\-]?)?key|secret[_.\-]?access[_.\-]?key)["']?\s*(?::|=|=>|:=)\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`),
 		ok: func(m [][]byte) bool {
 			return !bytes.Contains(m[1], []byte("EXAMPLE")) && entropy(m[1]) >= 3.5
@@ -123,14 +128,16 @@ var patterns = []pattern{
 	},
 	{
 		rule: RuleOpenSSHPrivateKey, desc: "an OpenSSH private key",
-		literals: []string{"-----BEGIN OPENSSH PRIVATE KEY-----"},
-		re:       regexp.MustCompile(`(-----BEGIN OPENSSH PRIVATE KEY-----)` + pemBody),
+		literals:  []string{"-----BEGIN OPENSSH PRIVATE KEY-----"},
+		re:        regexp.MustCompile(`(-----BEGIN OPENSSH PRIVATE KEY-----)` + pemBody),
+		multiline: true,
 	},
 	{
 		rule: RulePrivateKey, desc: "a PEM private key (RSA, EC, DSA, PKCS#8, PGP, …)",
-		literals: []string{"PRIVATE KEY"},
-		re:       regexp.MustCompile(`(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)` + pemBody),
-		ok:       func(m [][]byte) bool { return !bytes.Contains(m[1], []byte("OPENSSH")) },
+		literals:  []string{"PRIVATE KEY"},
+		re:        regexp.MustCompile(`(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)` + pemBody),
+		multiline: true,
+		ok:        func(m [][]byte) bool { return !bytes.Contains(m[1], []byte("OPENSSH")) },
 	},
 	{
 		rule: RuleAgeSecretKey, desc: "an age secret key (AGE-SECRET-KEY-1…)",
@@ -147,6 +154,7 @@ var patterns = []pattern{
 	{
 		rule: RuleURLPassword, desc: "a password in a URL (scheme://user:password@host)",
 		literals: []string{"://"},
+		need:     []string{"@"},
 		re:       regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#'"<>]*:([^\s/@?#'"<>]+)@[A-Za-z0-9\[]`),
 		ok:       func(m [][]byte) bool { return !placeholder(string(m[1])) },
 	},

@@ -91,29 +91,21 @@ func (s *Scanner) Scan(name string, data []byte) []Finding {
 		}
 		out = append(out, Finding{File: name, Line: ln, Rule: rule, Name: varName})
 	}
+	occs := findLiterals(data)
 	for i := range patterns {
 		p := &patterns[i]
-		if !containsAny(data, p.literals) {
+		if len(occs[i]) == 0 {
 			continue
 		}
 		g := p.group
 		if g == 0 {
 			g = 1
 		}
-		for _, loc := range p.re.FindAllSubmatchIndex(data, -1) {
-			if p.ok != nil {
-				m := make([][]byte, len(loc)/2)
-				for j := range m {
-					if loc[2*j] >= 0 {
-						m[j] = data[loc[2*j]:loc[2*j+1]]
-					}
-				}
-				if !p.ok(m) {
-					continue
-				}
+		p.each(data, occs[i], func(m [][]byte, at int) {
+			if p.ok == nil || p.ok(m) {
+				add(at+groupOffset(m, g), p.rule, "")
 			}
-			add(loc[2*g], p.rule, "")
-		}
+		})
 	}
 	if isYAMLName(name) {
 		for _, v := range envVariables(name, data) {
@@ -152,6 +144,108 @@ func SortFindings(fs []Finding) {
 	slices.SortFunc(fs, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Name, b.Name))
 	})
+}
+
+// literalIndex finds the literals of every pattern in one pass over the
+// data: byIndex[c] lists the literals that start with byte c.
+type litRef struct {
+	lit string
+	pat int
+}
+
+var byFirst = func() (t [256][]litRef) {
+	for i, p := range patterns {
+		for _, l := range p.literals {
+			t[l[0]] = append(t[l[0]], litRef{l, i})
+		}
+	}
+	return t
+}()
+
+var firstByte = func() (t [256]bool) {
+	for c, refs := range byFirst {
+		t[c] = refs != nil
+	}
+	return t
+}()
+
+// occurrence is where a pattern's literal was found: [at, at+len).
+type occurrence struct{ at, end int }
+
+// findLiterals returns, per pattern, where its literals occur. One pass
+// over data with a first-byte table costs less than a bytes.Index per
+// literal (forty of them) once files reach megabytes.
+func findLiterals(data []byte) [][]occurrence {
+	occ := make([][]occurrence, len(patterns))
+	for i, c := range data {
+		if !firstByte[c] {
+			continue
+		}
+		refs := byFirst[c]
+		rest := data[i:]
+		for _, r := range refs {
+			if len(rest) >= len(r.lit) && string(rest[:len(r.lit)]) == r.lit {
+				occ[r.pat] = append(occ[r.pat], occurrence{i, i + len(r.lit)})
+			}
+		}
+	}
+	return occ
+}
+
+// window is how far around its literal a single-line pattern can match.
+const window = 1 << 10
+
+// each calls fn with the submatches of every match of p in data and the
+// offset of the whole match. The expression only runs on windows around
+// the literal occurrences occs (the line holding one, at most 1 KiB either
+// side; for multi-line patterns, 16 KiB past it), so that a URL-heavy
+// lockfile costs a few short searches rather than a scan of the file by
+// each expression.
+func (p *pattern) each(data []byte, occs []occurrence, fn func(m [][]byte, at int)) {
+	var wins [][2]int
+	for _, o := range occs {
+		if len(wins) > 0 && o.end <= wins[len(wins)-1][1] {
+			continue // inside the previous window
+		}
+		lo := max(0, o.at-window)
+		start := lo + bytes.LastIndexByte(data[lo:o.at], '\n') + 1
+		hi := min(len(data), o.end+window)
+		end := hi
+		if j := bytes.IndexByte(data[o.end:hi], '\n'); j >= 0 {
+			end = o.end + j
+		}
+		if p.multiline {
+			end = min(len(data), end+16<<10)
+		}
+		if len(wins) > 0 && start <= wins[len(wins)-1][1] {
+			wins[len(wins)-1][1] = max(end, wins[len(wins)-1][1])
+			continue
+		}
+		wins = append(wins, [2]int{start, end})
+	}
+	for _, w := range wins {
+		win := data[w[0]:w[1]]
+		if p.need != nil && !containsAny(win, p.need) {
+			continue
+		}
+		for _, loc := range p.re.FindAllSubmatchIndex(win, -1) {
+			m := make([][]byte, len(loc)/2)
+			for j := range m {
+				if loc[2*j] >= 0 {
+					m[j] = win[loc[2*j]:loc[2*j+1]]
+				}
+			}
+			fn(m, w[0]+loc[0])
+		}
+	}
+}
+
+// groupOffset is the offset of group g within the whole match m[0].
+func groupOffset(m [][]byte, g int) int {
+	if g >= len(m) || m[g] == nil {
+		return 0
+	}
+	return cap(m[0]) - cap(m[g])
 }
 
 func containsAny(data []byte, lits []string) bool {
