@@ -25,17 +25,20 @@ var variablesKey = []byte("variables:")
 // of dependencies:, channels:, name: or prefix:, or any file named
 // environment*.yml). Anything that does not parse as such is no
 // environment file and has no hits.
-func envVariables(name string, data []byte) []varHit {
+//
+// Every entry's value line is also returned in lines, mapped to its name,
+// so that a credential-shape finding there can say which variable holds it.
+func envVariables(name string, data []byte) (hits []varHit, lines map[int]string) {
 	if !bytes.HasPrefix(data, variablesKey) && !bytes.Contains(data, append([]byte("\n"), variablesKey...)) {
-		return nil
+		return nil, nil
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil
+		return nil, nil
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	var vars *yaml.Node
 	envLike := strings.HasPrefix(path.Base(name), "environment")
@@ -48,11 +51,13 @@ func envVariables(name string, data []byte) []varHit {
 		}
 	}
 	if vars == nil || !envLike || vars.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	var out []varHit
+	lines = map[int]string{}
 	for i := 0; i+1 < len(vars.Content); i += 2 {
 		k, v := vars.Content[i], vars.Content[i+1]
+		lines[v.Line] = k.Value
 		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Tag == "!!bool" {
 			continue
 		}
@@ -63,7 +68,7 @@ func envVariables(name string, data []byte) []varHit {
 			out = append(out, varHit{line: v.Line, rule: RuleEntropyVariable, name: k.Value})
 		}
 	}
-	return out
+	return out, lines
 }
 
 // secretWords end a name that holds a secret (DB_PASSWORD, GITHUB_TOKEN).

@@ -20,7 +20,7 @@ func TestEnvironmentVariables(t *testing.T) {
 		{"camelCase name", "environment.yml", head + "  githubToken: abcdefgh12\n", []string{"7:secret-variable:githubToken"}},
 		{"quoted value, later line", "environment.yml", head + "  A: b\n  # comment\n  MY_SECRET: \"s3cr3t-value\"\n", []string{"9:secret-variable:MY_SECRET"}},
 		{"block scalar", "environment.yml", head + "  SSH_PASSPHRASE: |\n    correct horse battery\n", []string{"7:secret-variable:SSH_PASSPHRASE"}},
-		{"aws key under variables", "environment.yml", head + "  AWS_ACCESS_KEY_ID: AKIA" + fake(upper32, 16, 52) + "\n", []string{"7:aws-access-key-id"}},
+		{"aws key under variables", "environment.yml", head + "  AWS_ACCESS_KEY_ID: AKIA" + fake(upper32, 16, 52) + "\n", []string{"7:aws-access-key-id:AWS_ACCESS_KEY_ID"}},
 		// Negatives.
 		{"placeholder", "environment.yml", head + "  DB_PASSWORD: ${DB_PASSWORD}\n  API_TOKEN: <your token>\n  TOKEN: \"\"\n", nil},
 		{"path to a secret file", "environment.yml", head + "  GOOGLE_APPLICATION_CREDENTIALS: /run/secrets/gcp.json\n  SSH_KEY: ~/.ssh/id\n", nil},

@@ -18,9 +18,10 @@ type Finding struct {
 	Line int `json:"line"`
 	// Rule is one of the Rule* names.
 	Rule string `json:"rule"`
-	// Name is the variable's name for the variables rules and the sealed
-	// secret's name for sealed-secret; empty otherwise. Names are not
-	// secret: envseal.lock keeps them in clear.
+	// Name is the sealed secret's name for sealed-secret, and for the
+	// other rules the name of the variables: entry of an environment file
+	// that holds the finding; empty otherwise. Names are not secret:
+	// envseal.lock keeps them in clear.
 	Name string `json:"name,omitempty"`
 }
 
@@ -108,7 +109,13 @@ func (s *Scanner) Scan(name string, data []byte) []Finding {
 		})
 	}
 	if isYAMLName(name) {
-		for _, v := range envVariables(name, data) {
+		hits, varLines := envVariables(name, data)
+		for i := range out {
+			if n, ok := varLines[out[i].Line]; ok && out[i].Name == "" {
+				out[i].Name = n
+			}
+		}
+		for _, v := range hits {
 			addLine(v.line, v.rule, v.name)
 		}
 	}

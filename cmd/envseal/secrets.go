@@ -54,6 +54,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				Flags:  common,
 				Action: func(c *cli.Context) error { return g.secretsSet(c) },
 			},
+			secretsImportCommand(g, common),
 			{
 				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME",
 				Flags:  common,
@@ -289,7 +290,7 @@ func (g *globals) openSection(c *cli.Context, create bool) (*lockfile.Lock, *sec
 // editSecrets opens the section, applies edit and writes the lock back
 // atomically.
 func (g *globals) editSecrets(c *cli.Context, edit func(*secrets.Opened) error) error {
-	l, o, path, err := g.openSection(c, c.Command.Name == "set" || c.Command.Name == "add")
+	l, o, path, err := g.openSection(c, c.Command.Name == "set" || c.Command.Name == "add" || c.Command.Name == "import")
 	if err != nil {
 		return err
 	}
