@@ -155,8 +155,10 @@ var patterns = []pattern{
 		rule: RuleURLPassword, desc: "a password in a URL (scheme://user:password@host)",
 		literals: []string{"://"},
 		need:     []string{"@"},
-		re:       regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#'"<>]*:([^\s/@?#'"<>]+)@[A-Za-z0-9\[]`),
-		ok:       func(m [][]byte) bool { return !placeholder(string(m[1])) },
+		re:       regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#'"<>]*:([^\s/@?#'"<>]+)@([A-Za-z0-9\[][^\s/?#'"<>]*)`),
+		ok: func(m [][]byte) bool {
+			return len(m[1]) >= 3 && !placeholder(string(m[1])) && !reservedHost(m[2])
+		},
 	},
 }
 
@@ -168,6 +170,9 @@ const pemBody = `(?:\s|\\[rn])+(?:[A-Za-z\-]+: [^\n\\]*(?:\s|\\[rn])+)*[A-Za-z0-
 // condaTokenOK rejects forum URLs that share the /t/ segment (Discourse:
 // /t/topic-slug/1234) and tokens without digits.
 func condaTokenOK(host, token, next []byte) bool {
+	if reservedHost(host) {
+		return false
+	}
 	h := strings.ToLower(string(host))
 	if strings.Contains(h, "discourse") || strings.Contains(h, "forum") {
 		return false
@@ -182,6 +187,27 @@ func condaTokenOK(host, token, next []byte) bool {
 		}
 	}
 	return digits >= 2 && distinct(token) >= 6
+}
+
+// reservedHost reports whether the host of a URL authority
+// ([userinfo@]host[:port]) is a name reserved for documentation and tests
+// (RFC 2606, RFC 6761): example.com/.net/.org and the .example, .test and
+// .invalid domains. Credentials for them are not anybody's.
+func reservedHost(authority []byte) bool {
+	h := strings.ToLower(string(authority))
+	if i := strings.LastIndexByte(h, '@'); i >= 0 {
+		h = h[i+1:]
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+		h = h[:i]
+	}
+	h = strings.TrimSuffix(h, ".")
+	for _, d := range []string{"example.com", "example.net", "example.org", "example", "test", "invalid"} {
+		if h == d || strings.HasSuffix(h, "."+d) {
+			return true
+		}
+	}
+	return false
 }
 
 func allDigits(b []byte) bool {

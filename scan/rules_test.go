@@ -102,14 +102,14 @@ func ruleCases() []ruleCase {
 		{name: "age key with B (not bech32)", text: ageKey[:20] + "B" + ageKey[21:] + "\n"},
 		// conda channel tokens.
 		{name: "conda token", text: "channels:\n  - https://conda.anaconda.org/t/" + condaTok + "/my-channel\n", want: []string{"2:conda-channel-token"}},
-		{name: "conda token in package url", text: "url: https://repo.example.com/t/" + condaTok + "/c/linux-64/a-1-0.conda", want: []string{"1:conda-channel-token"}},
+		{name: "conda token in package url", text: "url: https://repo.acme.io/t/" + condaTok + "/c/linux-64/a-1-0.conda", want: []string{"1:conda-channel-token"}},
 		{name: "conda token placeholder", text: "https://localhost/t/${CONDA_TOKEN}/stable\n"},
 		{name: "conda token angle placeholder", text: "https://conda.anaconda.org/t/<TOKEN>/stable\n"},
 		{name: "discourse topic", text: "https://conda.discourse.group/t/conda-24-1-0-release/1234\n"},
 		{name: "forum-like slug", text: "https://example.org/t/release-notes-2024/5678\n"},
 		{name: "t in a path without url", text: "src/t/ab12cd34ef/x\n"},
 		// user:password@ in URLs.
-		{name: "url password", text: "pip_url: https://deploy:" + fake(alnum, 16, 28) + "@pypi.example.com/simple\n", want: []string{"1:url-password"}},
+		{name: "url password", text: "pip_url: https://deploy:" + fake(alnum, 16, 28) + "@pypi.acme.io/simple\n", want: []string{"1:url-password"}},
 		{name: "database url", text: "DATABASE_URL=postgres://app:" + fake(alnum, 12, 29) + "@db:5432/app\n", want: []string{"1:url-password"}},
 		{name: "url env placeholders", text: "http://$PIP_USER:$PIP_PASSWORD@private-pypi.org/simple\n"},
 		{name: "url brace placeholders", text: "https://${USER}:${PASS}@host/x\n"},
@@ -119,6 +119,10 @@ func ruleCases() []ruleCase {
 		{name: "url stars", text: "https://user:****@host/x\n"},
 		{name: "git ssh url", text: "git+ssh://git@github.com/pallets/flask@b90a4f1f4a370e92054b9cc9db0efcb864f87ebe\n"},
 		{name: "git ref after @", text: "git+https://github.com/psf/requests.git@0106aced5faa299e6ede89d1230bd6784f2c3660\n"},
+		{name: "url password at a documentation host", text: "https://me:" + fake(alnum, 12, 30) + "@repo.example.com:8443/ch\n"},
+		{name: "url password at a .test host", text: "https://me:" + fake(alnum, 12, 31) + "@pypi.internal.test/simple\n"},
+		{name: "url password of one or two characters", text: "https://u:p@host:8080/a https://user:pw@host/x\n"},
+		{name: "conda token at a documentation host", text: "https://conda.example.com/t/" + condaTok + "/main\n"},
 		{name: "port not password", text: "https://host:8080/x@y\n"},
 		// inline allow.
 		{name: "allow comment", text: "id: " + akia + "  # envseal:allow\n"},
