@@ -78,7 +78,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		}
 	} else {
 		for _, p := range req.Paths {
-			fi, err := os.Stat(filepath.Join(dir, p))
+			fi, err := os.Stat(under(dir, p))
 			if err != nil {
 				return nil, fmt.Errorf("scanning %s: %w", p, err)
 			}
@@ -104,7 +104,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	// Allow-list patterns are relative to the root it sits in.
 	rel := func(p string) string {
-		abs, err1 := filepath.Abs(filepath.Join(dir, p))
+		abs, err1 := filepath.Abs(under(dir, p))
 		absRoot, err2 := filepath.Abs(root)
 		if err1 != nil || err2 != nil {
 			return filepath.ToSlash(p)
@@ -126,7 +126,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 			res.Skipped++
 			continue
 		}
-		full := filepath.Join(dir, p)
+		full := under(dir, p)
 		fi, err := os.Lstat(full)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -213,11 +213,20 @@ func readIgnore(path string) (*Ignore, error) {
 	return ParseIgnore(path, data)
 }
 
-// walk lists the regular files under dir/p (relative to dir), skipping
-// .git directories.
+// under is p taken relative to dir, unless p is absolute.
+func under(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// walk lists the regular files under p (taken relative to dir), named as
+// p/…, skipping .git directories.
 func walk(ctx context.Context, dir, p string) ([]string, error) {
 	var out []string
-	err := filepath.WalkDir(filepath.Join(dir, p), func(path string, d fs.DirEntry, err error) error {
+	base := under(dir, p)
+	err := filepath.WalkDir(base, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -228,11 +237,11 @@ func walk(ctx context.Context, dir, p string) ([]string, error) {
 			return filepath.SkipDir
 		}
 		if d.Type().IsRegular() {
-			r, err := filepath.Rel(dir, path)
+			r, err := filepath.Rel(base, path)
 			if err != nil {
 				return err
 			}
-			out = append(out, r)
+			out = append(out, filepath.Join(p, r))
 		}
 		return nil
 	})

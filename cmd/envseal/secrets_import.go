@@ -43,6 +43,11 @@ func (g *globals) secretsImport(c *cli.Context) error {
 		return err
 	}
 	names := c.Args().Slice()
+	for _, n := range names {
+		if !slices.ContainsFunc(f.Variables, func(v env.Variable) bool { return v.Name == n }) {
+			return fmt.Errorf("%s: no variable %s under variables:", file, n)
+		}
+	}
 	var vars []env.Variable
 	for _, v := range f.Variables {
 		if len(names) == 0 || slices.Contains(names, v.Name) {
