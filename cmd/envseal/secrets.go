@@ -54,6 +54,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				Flags:  common,
 				Action: func(c *cli.Context) error { return g.secretsSet(c) },
 			},
+			secretsImportCommand(g, common),
 			{
 				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME",
 				Flags:  common,
@@ -295,7 +296,7 @@ func (g *globals) editSecrets(c *cli.Context, edit func(*secrets.Opened) error) 
 		return err
 	}
 	defer wl.Release()
-	l, o, path, err := g.openSection(c, c.Command.Name == "set" || c.Command.Name == "add")
+	l, o, path, err := g.openSection(c, c.Command.Name == "set" || c.Command.Name == "add" || c.Command.Name == "import")
 	if err != nil {
 		return err
 	}
