@@ -130,7 +130,7 @@ func writeVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.MAC = base64.StdEncoding.EncodeToString(computeMAC(key, s.Version, env, s.Recipients, s.DataKey, d.entries))
+		s.MAC = base64.StdEncoding.EncodeToString(computeMAC(key, s.Version, env, s.Recipients, s.wrappedKeys(), d.entries))
 	}
 	flip := func(b64 string) string {
 		b, _ := base64.StdEncoding.DecodeString(b64)
