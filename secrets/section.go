@@ -213,8 +213,9 @@ func (s *Section) Marshal() ([]byte, error) {
 }
 
 // MarshalYAML implements yaml.Marshaler: the value in the shape of its
-// version. It does not check s; [Section.Marshal] does.
-func (s *Section) MarshalYAML() (any, error) {
+// version. It does not check s; [Section.Marshal] does. It has a value
+// receiver so that a Section field (not only a *Section) encodes in shape.
+func (s Section) MarshalYAML() (any, error) {
 	if s.Version == 1 {
 		return &sectionV1{Version: 1, Recipients: s.Recipients, DataKey: s.DataKey, Entries: s.Entries, MAC: s.MAC}, nil
 	}

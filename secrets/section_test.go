@@ -13,6 +13,7 @@ import (
 
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
+	"gopkg.in/yaml.v3"
 )
 
 // Secret values used in tests; no error message may contain them.
@@ -641,4 +642,21 @@ func sortedStrings(s []string) []string {
 		m[x] = true
 	}
 	return sortedKeys(m)
+}
+
+// TestMarshalValueField: a Section held by value in a larger document
+// encodes in its canonical shape too.
+func TestMarshalValueField(t *testing.T) {
+	t.Parallel()
+	s := sealed(t, "demo", newAgeID(t).Recipient())
+	doc := struct {
+		Secrets Section `yaml:"secrets"`
+	}{*s}
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "\n    data_keys:\n") || !strings.Contains(string(out), "\n    pending: []\n") {
+		t.Errorf("value field encoded as:\n%s", out)
+	}
 }
