@@ -383,6 +383,20 @@ func (s *Section) PostQuantum() bool {
 	return allPostQuantum(s.Recipients)
 }
 
+// ClassicRecipients returns the recipients that are not post-quantum (X25519,
+// SSH, passphrase), sorted: the ones to remove, once their holders have
+// post-quantum keys, for the section to become post-quantum. The slice is
+// new.
+func (s *Section) ClassicRecipients() []string {
+	var out []string
+	for _, r := range s.Recipients {
+		if !RecipientKind(r).PostQuantum() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func allPostQuantum(recipients []string) bool {
 	for _, r := range recipients {
 		if !RecipientKind(r).PostQuantum() {

@@ -127,6 +127,15 @@ func TestKindCombinations(t *testing.T) {
 			if s.PostQuantum() != wantPQ {
 				t.Errorf("PostQuantum() = %v, want %v", s.PostQuantum(), wantPQ)
 			}
+			var wantClassic []string
+			for _, r := range s.Recipients {
+				if r != pq.public {
+					wantClassic = append(wantClassic, r)
+				}
+			}
+			if got := s.ClassicRecipients(); !reflect.DeepEqual(got, wantClassic) {
+				t.Errorf("ClassicRecipients() = %d keys, want %d", len(got), len(wantClassic))
+			}
 			for _, r := range s.Recipients {
 				found := false
 				for _, m := range tc.members {
