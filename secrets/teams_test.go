@@ -569,3 +569,24 @@ func TestTamperV2(t *testing.T) {
 		})
 	}
 }
+
+// TestCanonicalPQRecipient: the section stores a post-quantum key only in
+// its canonical form, and ParseRecipient gives that form back.
+func TestCanonicalPQRecipient(t *testing.T) {
+	t.Parallel()
+	pq := mustPQ(t)
+	if err := canonicalRecipient(pq); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustParseRecipient(t, " "+pq+"\n").String(); got != pq {
+		t.Errorf("ParseRecipient did not canonicalize")
+	}
+	for _, bad := range []string{" " + pq, pq + " ", pq + "\n", strings.ToUpper(pq), pq[:len(pq)-1] + "Q"} {
+		if err := canonicalRecipient(bad); err == nil {
+			t.Errorf("accepted a non-canonical key %.10s…%q", bad, bad[len(bad)-2:])
+		}
+	}
+	if RecipientKind(pq) != KindPostQuantum || KindPostQuantum.String() != "post-quantum" || !KindPostQuantum.PostQuantum() || KindX25519.PostQuantum() {
+		t.Error("kind of a post-quantum key")
+	}
+}
