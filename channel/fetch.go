@@ -81,7 +81,11 @@ type cached struct {
 }
 
 func (l *Loader) cachePaths(key string) (data, state string) {
-	return filepath.Join(l.CacheDir, key+".json"), filepath.Join(l.CacheDir, key+".info.json")
+	ext := ".json"
+	if strings.HasSuffix(key, shardKeySuffix) {
+		ext = ".msgpack.zst" // a shard index, kept compressed
+	}
+	return filepath.Join(l.CacheDir, key+ext), filepath.Join(l.CacheDir, key+".info.json")
 }
 
 // readCache reads the cached state and data for key. A data file whose
@@ -226,6 +230,7 @@ func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error
 			}
 			return c.data, target.clean, nil
 		case status == http.StatusOK:
+			l.reportRepodata(int64(len(data)))
 			if fn == fnZst {
 				data, err = unzstd(data)
 				if err != nil {

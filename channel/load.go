@@ -56,6 +56,32 @@ type Loader struct {
 	UserAgent string
 	// Now returns the current time; nil means time.Now. Tests set it.
 	Now func() time.Time
+	// NoShards reads repodata.json even where a subdir serves a CEP-16
+	// shard index (repodata_shards.msgpack.zst).
+	NoShards bool
+	// MaxShardFetches bounds the concurrent shard requests of one Load;
+	// 0 means 16.
+	MaxShardFetches int
+	// Events, when set, is told of every completed download. It must be
+	// safe for concurrent use.
+	Events FetchEvents
+}
+
+// FetchEvents receives download events from a [Loader].
+type FetchEvents interface {
+	// Fetched reports a completed download of n bytes (as transferred):
+	// kind is "repodata", "shard index" or "shard".
+	Fetched(kind string, n int64)
+}
+
+func (l *Loader) reportRepodata(n int64) { l.report("repodata", n) }
+func (l *Loader) reportIndex(n int64)    { l.report("shard index", n) }
+func (l *Loader) reportShard(n int64)    { l.report("shard", n) }
+
+func (l *Loader) report(kind string, n int64) {
+	if l.Events != nil {
+		l.Events.Fetched(kind, n)
+	}
 }
 
 func (l *Loader) now() time.Time {
@@ -137,6 +163,10 @@ func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string
 		err error
 	}
 	results := make([][]result, len(channels))
+	g, err := newFetchGroup(l.MaxShardFetches)
+	if err != nil {
+		return nil, err
+	}
 	var wg sync.WaitGroup
 	for ci, ch := range channels {
 		results[ci] = make([]result, len(subdirs[ci]))
@@ -144,7 +174,7 @@ func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string
 			wg.Add(1)
 			go func(ci, si int, ch Source, sd string) {
 				defer wg.Done()
-				p, err := l.loadSubdir(ctx, ch, sd)
+				p, err := l.loadSubdir(ctx, ch, sd, g)
 				results[ci][si] = result{p, err}
 			}(ci, si, ch, sd)
 		}
@@ -180,11 +210,20 @@ func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	var sharded []*part
+	for _, p := range parts {
+		if p.shards != nil {
+			sharded = append(sharded, p)
+		}
+	}
+	for _, p := range sharded {
+		p.group = sharded
+	}
 	return newIndex(parts), nil
 }
 
 // loadSubdir loads one subdir; a nil part and nil error mean "not there".
-func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string) (*part, error) {
+func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string, g *fetchGroup) (*part, error) {
 	loc, err := parseLocation(ch.URL)
 	if err != nil {
 		return nil, err
@@ -194,6 +233,15 @@ func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string) (*par
 		name = loc.clean
 	}
 	sub := loc.child(subdir)
+	if !l.NoShards {
+		p, err := l.loadSharded(ctx, name, subdir, sub, g)
+		if err != nil {
+			return nil, fmt.Errorf("channel %s: %w", name, err)
+		}
+		if p != nil {
+			return p, nil
+		}
+	}
 	var data []byte
 	var source string
 	if sub.remote != nil {
