@@ -75,9 +75,18 @@ func maxAge(cc string) time.Duration {
 
 // cached is what the cache holds for one subdir.
 type cached struct {
-	state cacheState
-	data  []byte // nil when there is no usable data file
-	ok    bool   // state was read
+	state  cacheState
+	data   []byte // nil when there is no usable data file
+	mapped bool   // data is a read-only memory mapping of the file
+	ok     bool   // state was read
+}
+
+// fetchInfo says where [Loader.fetch]'s data came from.
+type fetchInfo struct {
+	fromCache bool  // read from the cache file
+	mapped    bool  // ... through a memory mapping
+	size      int64 // of the cache file (0 when caching is off)
+	mtimeNs   int64
 }
 
 func (l *Loader) cachePaths(key string) (data, state string) {
@@ -109,11 +118,19 @@ func (l *Loader) readCache(key string) cached {
 		c.state.ETag, c.state.Mod, c.state.CacheControl = "", "", ""
 		return c
 	}
-	data, err := os.ReadFile(dataPath)
-	if err != nil || int64(len(data)) != c.state.Size {
+	if strings.HasSuffix(key, shardKeySuffix) {
+		data, err := os.ReadFile(dataPath)
+		if err != nil || int64(len(data)) != c.state.Size {
+			return c
+		}
+		c.data = data
 		return c
 	}
-	c.data = data
+	data, mfi, mapped, err := mapFile(dataPath)
+	if err != nil || int64(len(data)) != c.state.Size || mfi.ModTime().UnixNano() != c.state.MtimeNs {
+		return c
+	}
+	c.data, c.mapped = data, mapped
 	return c
 }
 
@@ -169,7 +186,13 @@ func writeFileAtomic(path string, data []byte) (os.FileInfo, error) {
 // fetch returns the repodata of a remote subdir, from the cache when fresh
 // or confirmed unchanged. Nil data and nil error mean the subdir does not
 // exist. The returned source is the clean URL of the file read.
-func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error) {
+//
+// info, when not nil, is told whether the data came from the cache file
+// (and then whether it is memory-mapped) and that file's size and mtime.
+func (l *Loader) fetch(ctx context.Context, sub location, info *fetchInfo) ([]byte, string, error) {
+	if info == nil {
+		info = new(fetchInfo)
+	}
 	key := cacheKey(sub.clean)
 	source := sub.clean + "/" + fnJSON
 	c := l.readCache(key)
@@ -179,6 +202,7 @@ func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error
 		return nil, source, nil
 	}
 	if c.data != nil && (l.Offline || fresh) {
+		*info = fetchInfo{fromCache: true, mapped: c.mapped, size: c.state.Size, mtimeNs: c.state.MtimeNs}
 		return c.data, source, nil
 	}
 	if l.Offline {
@@ -228,6 +252,7 @@ func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error
 					return nil, source, err
 				}
 			}
+			*info = fetchInfo{fromCache: true, mapped: c.mapped, size: c.state.Size, mtimeNs: c.state.MtimeNs}
 			return c.data, target.clean, nil
 		case status == http.StatusOK:
 			l.reportRepodata(int64(len(data)))
@@ -247,6 +272,7 @@ func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error
 			if err := l.writeCache(key, &st, data); err != nil {
 				return nil, source, err
 			}
+			*info = fetchInfo{size: st.Size, mtimeNs: st.MtimeNs}
 			return data, target.clean, nil
 		case status == http.StatusNotFound || status == http.StatusForbidden:
 			if fn == fnZst {

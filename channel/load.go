@@ -243,11 +243,23 @@ func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string, g *fe
 		}
 	}
 	var data []byte
-	var source string
+	var source, idxPath string
+	var mapped bool
+	var size, mtimeNs int64
 	if sub.remote != nil {
-		data, source, err = l.fetch(ctx, sub)
+		var info fetchInfo
+		data, source, err = l.fetch(ctx, sub, &info)
+		mapped, size, mtimeNs = info.mapped, info.size, info.mtimeNs
+		if l.CacheDir != "" && size == int64(len(data)) && size > 0 {
+			idxPath = l.remoteIndexPath(cacheKey(sub.clean))
+		}
 	} else {
-		data, source, err = readLocalSubdir(sub.dir)
+		var fi os.FileInfo
+		data, source, fi, mapped, err = readLocalSubdir(sub.dir)
+		if l.CacheDir != "" && fi != nil {
+			idxPath = l.localIndexPath(source)
+			size, mtimeNs = fi.Size(), fi.ModTime().UnixNano()
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("channel %s: %w", name, err)
@@ -255,15 +267,21 @@ func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string, g *fe
 	if data == nil {
 		return nil, nil
 	}
-	p, err := buildPart(data, source, name, subdir, sub.clean)
-	if err != nil {
-		if sub.remote != nil {
-			// Do not keep (or revalidate) what cannot be read.
-			l.dropCache(cacheKey(sub.clean))
+	sc, err := scanIndexed(data, mapped, idxPath, size, mtimeNs)
+	if err == nil {
+		var p *part
+		p, err = buildPartScanned(data, sc, source, name, subdir, sub.clean)
+		if err == nil {
+			return p, nil
 		}
-		return nil, fmt.Errorf("channel %s: %w", name, err)
+	} else {
+		err = fmt.Errorf("parsing repodata %s: %w", source, err)
 	}
-	return p, nil
+	if sub.remote != nil {
+		// Do not keep (or revalidate) what cannot be read.
+		l.dropCache(cacheKey(sub.clean))
+	}
+	return nil, fmt.Errorf("channel %s: %w", name, err)
 }
 
 // buildPart scans a repodata document read from source (a path or clean
@@ -273,6 +291,12 @@ func buildPart(data []byte, source, channel, subdir, subdirURL string) (*part, e
 	if err != nil {
 		return nil, fmt.Errorf("parsing repodata %s: %w", source, err)
 	}
+	return buildPartScanned(data, sc, source, channel, subdir, subdirURL)
+}
+
+// buildPartScanned is buildPart for a document already scanned.
+func buildPartScanned(data []byte, sc *scanned, source, channel, subdir, subdirURL string) (*part, error) {
+	var err error
 	base := subdirURL
 	if sc.info.BaseURL != "" {
 		base, err = resolveBaseURL(subdirURL, sc.info.BaseURL)
@@ -295,17 +319,28 @@ func buildPart(data []byte, source, channel, subdir, subdirURL string) (*part, e
 var localNames = [...]string{"repodata.json.zst", "repodata.json", "repodata.json.bz2"}
 
 // readLocalSubdir reads the preferred repodata file of a local subdir; nil
-// data and nil error mean there is none.
-func readLocalSubdir(dir string) ([]byte, string, error) {
+// data and nil error mean there is none. An uncompressed repodata.json is
+// memory-mapped (fi is then its FileInfo, for the per-name index).
+func readLocalSubdir(dir string) (data []byte, path string, fi os.FileInfo, mapped bool, err error) {
 	for _, fn := range localNames {
 		p := filepath.Join(dir, fn)
-		data, err := readRepodataFile(p)
+		if fn == fnJSON {
+			data, fi, mapped, err = mapFile(p)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				err = fmt.Errorf("reading %s: %w", p, err)
+			}
+		} else {
+			data, err = readRepodataFile(p)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		return data, p, err
+		if err != nil {
+			return nil, p, nil, false, err
+		}
+		return data, p, fi, mapped, nil
 	}
-	return nil, "", nil
+	return nil, "", nil, false, nil
 }
 
 // readRepodataFile reads a file, decompressing by extension (.zst, .bz2).
