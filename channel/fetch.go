@@ -189,7 +189,7 @@ func writeFileAtomic(path string, data []byte) (os.FileInfo, error) {
 //
 // info, when not nil, is told whether the data came from the cache file
 // (and then whether it is memory-mapped) and that file's size and mtime.
-func (l *Loader) fetch(ctx context.Context, sub location, info *fetchInfo) ([]byte, string, error) {
+func (l *Loader) fetch(ctx context.Context, sub location, info *fetchInfo, prog *loadProgress) ([]byte, string, error) {
 	if info == nil {
 		info = new(fetchInfo)
 	}
@@ -238,7 +238,9 @@ func (l *Loader) fetch(ctx context.Context, sub location, info *fetchInfo) ([]by
 		if err != nil {
 			return nil, source, fmt.Errorf("fetching %s: %w", target.clean, scrubURLError(err))
 		}
+		done := prog.track(resp, target.clean)
 		data, status, err := readResponse(resp, target.clean)
+		done()
 		if err != nil {
 			return nil, source, err
 		}
@@ -255,7 +257,6 @@ func (l *Loader) fetch(ctx context.Context, sub location, info *fetchInfo) ([]by
 			*info = fetchInfo{fromCache: true, mapped: c.mapped, size: c.state.Size, mtimeNs: c.state.MtimeNs}
 			return c.data, target.clean, nil
 		case status == http.StatusOK:
-			l.reportRepodata(int64(len(data)))
 			if fn == fnZst {
 				data, err = unzstd(data)
 				if err != nil {

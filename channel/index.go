@@ -86,6 +86,9 @@ func (p *part) records(i int) ([]*conda.Record, error) {
 			s.recs, s.err = p.decode(i)
 			return
 		}
+		prog := p.shards.fetches.progress
+		prog.shardLoadStart()
+		defer prog.shardLoadEnd()
 		s.recs, s.err = p.shards.load(i)
 		if s.err == nil {
 			prefetch(p.group, depNames(s.recs))

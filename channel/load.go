@@ -62,26 +62,10 @@ type Loader struct {
 	// MaxShardFetches bounds the concurrent shard requests of one Load;
 	// 0 means 16.
 	MaxShardFetches int
-	// Events, when set, is told of every completed download. It must be
-	// safe for concurrent use.
-	Events FetchEvents
-}
-
-// FetchEvents receives download events from a [Loader].
-type FetchEvents interface {
-	// Fetched reports a completed download of n bytes (as transferred):
-	// kind is "repodata", "shard index" or "shard".
-	Fetched(kind string, n int64)
-}
-
-func (l *Loader) reportRepodata(n int64) { l.report("repodata", n) }
-func (l *Loader) reportIndex(n int64)    { l.report("shard index", n) }
-func (l *Loader) reportShard(n int64)    { l.report("shard", n) }
-
-func (l *Loader) report(kind string, n int64) {
-	if l.Events != nil {
-		l.Events.Fetched(kind, n)
-	}
+	// Progress, when it is a terminal, shows repodata, shard index and
+	// shard downloads (bytes, shards fetched) on the progress display of
+	// internal/progress. Nil or not a terminal: nothing is drawn.
+	Progress io.Writer
 }
 
 func (l *Loader) now() time.Time {
@@ -167,6 +151,8 @@ func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string
 	if err != nil {
 		return nil, err
 	}
+	g.progress = newLoadProgress(l.Progress)
+	defer g.progress.closeLoad()
 	var wg sync.WaitGroup
 	for ci, ch := range channels {
 		results[ci] = make([]result, len(subdirs[ci]))
@@ -248,7 +234,7 @@ func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string, g *fe
 	var size, mtimeNs int64
 	if sub.remote != nil {
 		var info fetchInfo
-		data, source, err = l.fetch(ctx, sub, &info)
+		data, source, err = l.fetch(ctx, sub, &info, g.progress)
 		mapped, size, mtimeNs = info.mapped, info.size, info.mtimeNs
 		if l.CacheDir != "" && size == int64(len(data)) && size > 0 {
 			idxPath = l.remoteIndexPath(cacheKey(sub.clean))

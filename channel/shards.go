@@ -72,8 +72,9 @@ type shardSource struct {
 // fetchGroup is shared by the sharded subdirs of one Load: the bound on
 // concurrent requests and one zstd decoder.
 type fetchGroup struct {
-	sem chan struct{}
-	dec *zstd.Decoder
+	sem      chan struct{}
+	dec      *zstd.Decoder
+	progress *loadProgress
 }
 
 func newFetchGroup(n int) (*fetchGroup, error) {
@@ -118,7 +119,7 @@ func (l *Loader) loadSharded(ctx context.Context, channel, subdir string, sub lo
 	} else {
 		var found bool
 		var err error
-		raw, found, err = l.fetchShardIndex(ctx, sub, key, func(raw []byte) error {
+		raw, found, err = l.fetchShardIndex(ctx, sub, key, g.progress, func(raw []byte) error {
 			_, err := parseShardIndexFile(raw, g)
 			return err
 		})
@@ -285,7 +286,7 @@ func (s *shardSource) raw(hash [32]byte, file string) (raw []byte, fromCache boo
 	default:
 		return nil, false, fmt.Errorf("HTTP %s", resp.Status)
 	}
-	s.l.reportShard(int64(len(raw)))
+	s.fetches.progress.shardFetched(int64(len(raw)))
 	return raw, false, checkHash(raw, hash)
 }
 
@@ -411,7 +412,14 @@ func prefetch(group []*part, names []string) {
 			}
 			s := &p.slots[i]
 			if s.started.CompareAndSwap(false, true) {
-				go p.records(i)
+				// Counted from now, so that the progress display sees
+				// one burst while the dependency graph is walked.
+				prog := p.shards.fetches.progress
+				prog.shardLoadStart()
+				go func() {
+					defer prog.shardLoadEnd()
+					p.records(i)
+				}()
 			}
 		}
 	}
@@ -422,7 +430,7 @@ func prefetch(group []*part, names []string) {
 // subdir serves none (remembered for a week, as conda does for
 // repodata.json.zst) or, offline, when none is cached. valid is called on a
 // newly downloaded index before it is cached.
-func (l *Loader) fetchShardIndex(ctx context.Context, sub location, key string, valid func([]byte) error) (raw []byte, found bool, err error) {
+func (l *Loader) fetchShardIndex(ctx context.Context, sub location, key string, prog *loadProgress, valid func([]byte) error) (raw []byte, found bool, err error) {
 	target := sub.child(ShardIndexFile)
 	c := l.readCache(key)
 	now := l.now()
@@ -455,7 +463,9 @@ func (l *Loader) fetchShardIndex(ctx context.Context, sub location, key string, 
 	if err != nil {
 		return nil, false, fmt.Errorf("fetching %s: %w", target.clean, scrubURLError(err))
 	}
+	done := prog.track(resp, target.clean)
 	data, status, err := readResponse(resp, target.clean)
+	done()
 	if err != nil {
 		return nil, false, err
 	}
@@ -471,7 +481,6 @@ func (l *Loader) fetchShardIndex(ctx context.Context, sub location, key string, 
 		}
 		return c.data, true, nil
 	case status == http.StatusOK:
-		l.reportIndex(int64(len(data)))
 		if err := valid(data); err != nil {
 			return nil, false, fmt.Errorf("reading %s: %w", target.clean, err)
 		}

@@ -538,3 +538,24 @@ func readZstd(raw []byte) ([]byte, error) {
 	}
 	return g.unzstd(raw)
 }
+
+// TestShardedProgressSilent: with a progress writer that is not a
+// terminal, downloads draw nothing.
+func TestShardedProgressSilent(t *testing.T) {
+	files := shardedFixture(t, "a 1.0 b", "b 1.0")
+	f := newFakeChannel()
+	for p, b := range files {
+		f.set(p, b, "")
+	}
+	srv := newServer(t, f)
+	var out bytes.Buffer
+	ix, err := (&Loader{CacheDir: t.TempDir(), Progress: &out}).LoadSources(context.Background(), []Source{{URL: srv.URL}}, "linux-64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names(t, ix, "a")
+	names(t, ix, "b")
+	if out.Len() != 0 {
+		t.Errorf("progress drawn to a non-terminal: %q", out.String())
+	}
+}

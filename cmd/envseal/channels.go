@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ type channelSetup struct {
 	channels []conda.Channel // expanded (no "defaults"), priority order
 	platform conda.Platform
 	offline  bool
+	progress io.Writer // repodata download progress; nil with -q/--json
 }
 
 // newChannelSetup resolves -c/--override-channels/--platform against the
@@ -57,6 +59,9 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 		chCfg:    conda.ChannelConfig{Alias: cfg.ChannelAlias, WorkDir: wd, HomeDir: g.getenv("HOME")},
 		platform: plat,
 		offline:  c.Bool("offline") || isTruthy(g.getenv("CONDA_OFFLINE")),
+	}
+	if !c.Bool("quiet") && !c.Bool("json") {
+		s.progress = g.Err
 	}
 	flagChannels := c.StringSlice("channel")
 	if c.Bool("override-channels") && len(flagChannels) == 0 && len(fileChannels) == 0 {
@@ -149,6 +154,7 @@ func (s *channelSetup) load(ctx context.Context, channels []conda.Channel) (*cha
 		CacheDir:   s.cfg.RepodataCache,
 		Offline:    s.offline,
 		UserAgent:  "envseal/" + version,
+		Progress:   s.progress,
 	}
 	idx, err := l.Load(ctx, channels, string(s.platform))
 	if err != nil {
