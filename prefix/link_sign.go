@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -74,7 +75,7 @@ type toSign struct {
 func (l *linker) signRewritten(ctx context.Context, dir string, signer Signer) error {
 	for _, s := range l.toSign {
 		full := filepath.Join(dir, filepath.FromSlash(s.target))
-		if err := signer.Sign(ctx, full); err != nil {
+		if err := signWritable(ctx, signer, full); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -92,4 +93,21 @@ func (l *linker) signRewritten(ctx context.Context, dir string, signer Signer) e
 		}
 	}
 	return nil
+}
+
+// signWritable signs path, making it writable by its owner meanwhile
+// (codesign rewrites the file; packages ship some libraries read-only).
+func signWritable(ctx context.Context, signer Signer, path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	perm := st.Mode().Perm()
+	if perm&0o200 == 0 {
+		if err := os.Chmod(path, perm|0o200); err != nil {
+			return err
+		}
+		defer os.Chmod(path, perm)
+	}
+	return signer.Sign(ctx, path)
 }

@@ -20,6 +20,9 @@ type fakeSigner struct {
 	mu    sync.Mutex
 	calls []string
 	err   error
+	// readOnly lists files that were not writable by their owner when
+	// Sign was called (codesign would fail on them).
+	readOnly []string
 }
 
 const fakeSignature = "\x00FAKE-ADHOC-SIGNATURE"
@@ -27,6 +30,9 @@ const fakeSignature = "\x00FAKE-ADHOC-SIGNATURE"
 func (f *fakeSigner) Sign(_ context.Context, path string) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, path)
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o200 == 0 {
+		f.readOnly = append(f.readOnly, path)
+	}
 	f.mu.Unlock()
 	if f.err != nil {
 		return f.err
@@ -86,7 +92,7 @@ func TestSignRewrittenMachO(t *testing.T) {
 	ph := "/opt/anaconda1anaconda2anaconda3" + strings.Repeat("/placehold", 20)
 	files := []testFile{
 		{path: "bin/tool", data: machO(ph + "/lib"), mode: 0o755, placeholder: ph, fileMode: FileModeBinary},
-		{path: "lib/libtool.dylib", data: machO("@rpath:" + ph + "/lib"), placeholder: ph, fileMode: FileModeBinary},
+		{path: "lib/libtool.dylib", data: machO("@rpath:" + ph + "/lib"), mode: 0o444, placeholder: ph, fileMode: FileModeBinary},
 		{path: "lib/no-placeholder.dylib", data: machO("/usr/lib"), placeholder: ph, fileMode: FileModeBinary},
 		{path: "lib/data.bin", data: "\x7fELF\x02\x01\x01\x00" + ph + "\x00", placeholder: ph, fileMode: FileModeBinary},
 		{path: "bin/text-macho", data: machO(ph), mode: 0o755, placeholder: ph, fileMode: FileModeText},
@@ -147,6 +153,12 @@ func TestSignRewrittenMachO(t *testing.T) {
 			slices.Sort(got)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("signed %q, want %q", got, tc.want)
+			}
+			if len(signer.readOnly) > 0 {
+				t.Errorf("signed read-only files %q", signer.readOnly)
+			}
+			if st, err := os.Stat(filepath.Join(prefix, "lib/libtool.dylib")); err != nil || st.Mode().Perm() != 0o444 {
+				t.Errorf("lib/libtool.dylib mode after signing: %v %v, want 0444", st.Mode(), err)
 			}
 			rec := res.Linked[0]
 			for _, e := range rec.PathsData {
