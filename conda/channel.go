@@ -577,9 +577,22 @@ func (c Channel) Equal(d Channel) bool {
 // MatchRecordChannel reports whether a record whose channel field is rc
 // (a name such as "conda-forge" or a URL such as
 // "https://conda.anaconda.org/conda-forge/linux-64") comes from c, the way
-// conda's ChannelMatch does: "defaults" matches its members, a name matches
-// the same name or its URL, a pattern is a glob over the record's channel
-// name. It does not allocate.
+// conda's ChannelMatch does (conda/models/match_spec.py):
+//
+//   - "defaults" matches its members (and a record channel "defaults");
+//   - a pattern ("conda-*") is a glob over the record's channel name;
+//   - a channel given as a URL or path outside the channel alias, custom
+//     channels and defaults ("https://host/a/mychan", "/srv/chans/mychan")
+//     matches only that base URL;
+//   - a channel given by name ("mychan", "conda-forge/label/dev", a custom
+//     channel, "pkgs/main") matches its own URL, and any record channel
+//     with that name wherever it lives: a named record channel by equality,
+//     a URL by the name conda derives for it (the path after the host,
+//     "a/mychan"; for a file URL the last path component) or by its last
+//     path component. So "-c /srv/chans/mychan" or "-c
+//     https://host/a/mychan" serves "mychan::pkg".
+//
+// It does not allocate.
 func (c Channel) MatchRecordChannel(rc string) bool {
 	if c.multi {
 		if rc == c.name {
@@ -599,10 +612,67 @@ func (c Channel) MatchRecordChannel(rc string) bool {
 	if c.pattern {
 		return globMatch(c.name, recordChannelName(rc, c))
 	}
-	if rc == c.base || c.named && rc == c.name {
+	if rc == c.base {
 		return true
 	}
-	return false
+	if !c.named || c.name == "" {
+		return false
+	}
+	if rc == c.name {
+		return true
+	}
+	return urlChannelNamed(rc, c.name)
+}
+
+// urlChannelName returns the name conda's Channel gives a channel URL that
+// lies outside the channel alias, custom channels and defaults: the path
+// after the host ("a/mychan" for "https://host/a/mychan", without a
+// leading "conda/" segment, which conda drops for Anaconda Enterprise
+// URLs), and for a file URL the last path component ("mychan" for
+// "file:///srv/chans/mychan"). A trailing subdir is ignored. It returns ""
+// for a string that is not a URL or has no path.
+func urlChannelName(u string) string {
+	scheme, path, ok := urlChannelPath(trimRecordChannel(u))
+	if !ok {
+		return ""
+	}
+	if scheme == "file" {
+		return path[strings.LastIndexByte(path, '/')+1:]
+	}
+	if rest, ok := strings.CutPrefix(path, "conda/"); ok {
+		return rest
+	}
+	return path
+}
+
+// urlChannelPath splits a channel URL into its scheme and its path without
+// surrounding slashes (everything after "file://" for file URLs, after the
+// host otherwise); ok is false when u is not a URL or the path is empty.
+func urlChannelPath(u string) (scheme, path string, ok bool) {
+	i := strings.Index(u, "://")
+	if i <= 0 {
+		return "", "", false
+	}
+	scheme, rest := u[:i], u[i+3:]
+	if scheme != "file" {
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			return "", "", false
+		}
+		rest = rest[j:]
+	}
+	path = strings.Trim(rest, "/")
+	return scheme, path, path != ""
+}
+
+// urlChannelNamed reports whether the record channel URL rc (trimmed) is
+// called name: by urlChannelName, or by its last path component.
+func urlChannelNamed(rc, name string) bool {
+	_, path, ok := urlChannelPath(rc)
+	if !ok {
+		return false
+	}
+	return name == path[strings.LastIndexByte(path, '/')+1:] || name == urlChannelName(rc)
 }
 
 // trimRecordChannel strips a trailing "/" and "/<subdir>" from a record's

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,11 +32,16 @@ type channelSetup struct {
 	channels []conda.Channel // expanded (no "defaults"), priority order
 	platform conda.Platform
 	offline  bool
+	// noDefaults is true when an environment file's "nodefaults" dropped
+	// the configured channels from this setup.
+	noDefaults bool
 }
 
 // newChannelSetup resolves -c/--override-channels/--platform against the
-// configuration. extra channels (from an environment file) come after the
-// -c flags and before the configured ones, as conda orders them.
+// configuration. fileChannels are an environment file's channels as
+// written: they come after the -c flags and before the configured ones, as
+// conda orders them, and conda's "nodefaults" among them drops the
+// configured channels.
 func (g *globals) newChannelSetup(c *cli.Context, cfg *config, fileChannels []string) (*channelSetup, error) {
 	return g.newChannelSetupPlatform(c, cfg, fileChannels, c.String("platform"))
 }
@@ -68,12 +74,20 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 	// configured ones. --override-channels drops the configured channels
 	// and, when -c is given, the file's too, so that one can point a
 	// committed environment.yml at a mirror or a local channel.
+	//
+	// "nodefaults" in the file drops the configured channels, as conda env
+	// create does (conda/env/installers/conda.py, _solve: the context's
+	// channels are added only when "nodefaults" is absent).
 	var names []string
 	switch {
 	case c.Bool("override-channels") && len(flagChannels) > 0:
 		names = flagChannels
 	case c.Bool("override-channels"):
 		names = fileChannels
+		s.noDefaults = slices.Contains(fileChannels, noDefaultsMarker)
+	case slices.Contains(fileChannels, noDefaultsMarker):
+		names = append(append(names, flagChannels...), fileChannels...)
+		s.noDefaults = true
 	default:
 		names = append(append(append(names, flagChannels...), fileChannels...), cfg.Channels...)
 	}
@@ -86,11 +100,15 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 	return s, nil
 }
 
+// noDefaultsMarker is conda's "nodefaults" entry in an environment file's
+// channels: not a channel, but "do not add the configured channels".
+const noDefaultsMarker = "nodefaults"
+
 // addChannels parses names, expands "defaults", and drops duplicates
 // (the first occurrence keeps its priority).
 func (s *channelSetup) addChannels(names []string) error {
 	for _, n := range names {
-		if n == "nodefaults" {
+		if n == noDefaultsMarker {
 			continue
 		}
 		// A relative path that names an existing directory is a local

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package env
+package prefix
 
 // syncTreeCoversFiles: syncTree only flushes the directory here.
 const syncTreeCoversFiles = false

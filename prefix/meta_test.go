@@ -1,8 +1,9 @@
-package env
+package prefix
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/envseal/envseal/conda"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata/link/*.golden")
 
 // golden compares got with testdata/link/<name>, rewriting it with -update.
 func golden(t *testing.T, name string, got []byte) {
