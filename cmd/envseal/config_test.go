@@ -168,3 +168,22 @@ func TestConfigTLSMirrorThroughProxy(t *testing.T) {
 		t.Errorf("the mirror served %d requests", served.Load())
 	}
 }
+
+// TestConfigBadValueNamesFileAndLine: a setting envseal uses with a bad
+// value stops the command with the file and line; a key it does not use
+// is ignored.
+func TestConfigBadValueNamesFileAndLine(t *testing.T) {
+	e := newCLI(t)
+	drop := filepath.Join(e.env["HOME"], ".config", "conda", "condarc.d", "10-corp.yaml")
+	writeFile(t, drop, "auto_activate_base: false\nchannels:\n  - conda-forge\nchannel_priority: sometimes\n")
+	_, errs, code := e.run("info")
+	if code != 1 || !strings.Contains(errs, drop+":4: channel_priority: \"sometimes\": want strict, flexible or disabled") {
+		t.Errorf("exit %d, stderr:\n%s", code, errs)
+	}
+	writeFile(t, drop, "auto_activate_base: false\nchannels:\n  - conda-forge\n")
+	e.env["CONDA_CHANNEL_PRIORITY"] = "flexible"
+	out, errs, code := e.run("info", "--json")
+	if code != 0 || !strings.Contains(out, `"channel_priority": "flexible"`) || !strings.Contains(out, drop+":2") {
+		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}
