@@ -63,9 +63,7 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 		platform: plat,
 		offline:  c.Bool("offline") || isTruthy(g.getenv("CONDA_OFFLINE")),
 	}
-	for _, w := range cfg.Warnings {
-		fmt.Fprintln(g.Err, "warning:", w)
-	}
+	cfg.warn(g.Err)
 	flagChannels := c.StringSlice("channel")
 	if c.Bool("override-channels") && len(flagChannels) == 0 && len(fileChannels) == 0 {
 		return nil, usagef("--override-channels requires at least one -c/--channel")

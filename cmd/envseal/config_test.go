@@ -187,3 +187,15 @@ func TestConfigBadValueNamesFileAndLine(t *testing.T) {
 		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// TestConfigSSLVerifyFalseWarnsOnce: ssl_verify: false is honoured with a
+// warning, printed once per command.
+func TestConfigSSLVerifyFalseWarnsOnce(t *testing.T) {
+	e := newCLI(t)
+	ch := solveChannel(t)
+	writeFile(t, filepath.Join(e.env["HOME"], ".condarc"), "ssl_verify: false\n")
+	_, errs, code := e.run("create", "-q", "--dry-run", "-n", "x", "--override-channels", "-c", ch, "python=3.10")
+	if code != 0 || strings.Count(errs, "warning: ssl_verify is false") != 1 {
+		t.Errorf("exit %d, stderr:\n%s", code, errs)
+	}
+}
