@@ -68,7 +68,11 @@ func (g *globals) exportPrefix(c *cli.Context, cfg *config, format string) ([]by
 		recs = append(recs, &r.Record)
 	}
 	if format == "environment" || format == "yml" || format == "yaml" {
-		f := &env.File{Name: filepath.Base(prefix), Prefix: prefix, Variables: fileVariables(pd.Variables)}
+		vars, err := withoutSealed(fileVariables(pd.Variables), "envseal.lock")
+		if err != nil {
+			return nil, err
+		}
+		f := &env.File{Name: filepath.Base(prefix), Prefix: prefix, Variables: vars}
 		if c.String("name") != "" {
 			f.Name = c.String("name")
 		}
