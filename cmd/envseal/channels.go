@@ -65,9 +65,7 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 		platform: plat,
 		offline:  c.Bool("offline") || isTruthy(g.getenv("CONDA_OFFLINE")),
 	}
-	for _, w := range cfg.Warnings {
-		fmt.Fprintln(g.Err, "warning:", w)
-	}
+	cfg.warn(g.Err)
 	if !c.Bool("quiet") && !c.Bool("json") {
 		s.progress = g.Err
 	}
