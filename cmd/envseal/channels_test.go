@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,5 +186,160 @@ func TestBracketExtrasIgnoredWithWarning(t *testing.T) {
 	raw, _ := os.ReadFile(lock)
 	if !strings.Contains(string(raw), "foo!=2.0") || strings.Contains(string(raw), "extra") {
 		t.Errorf("the lock's inputs should hold the spec as conda reads it:\n%s", raw)
+	}
+}
+
+// writeNamedChannel writes a local channel at dir (its last path component
+// is what conda calls it), one repodata.json per subdir.
+func writeNamedChannel(t *testing.T, dir string, subdirs map[string]string) string {
+	t.Helper()
+	for sub, data := range subdirs {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, sub, "repodata.json"), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// repodata builds a repodata.json for subdir from "name version [dep...]"
+// lines, each with build "0".
+func repodata(subdir string, pkgs ...string) string {
+	var b strings.Builder
+	b.WriteString(`{"info": {"subdir": "` + subdir + `"}, "packages": {`)
+	for i, p := range pkgs {
+		f := strings.Fields(p)
+		deps, _ := json.Marshal(append([]string{}, f[2:]...))
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"` + f[0] + "-" + f[1] + `-0.tar.bz2": {"name": "` + f[0] + `", "version": "` + f[1] +
+			`", "build": "0", "build_number": 0, "depends": ` + string(deps) + `, "subdir": "` + subdir + `"}`)
+	}
+	b.WriteString("}}")
+	return b.String()
+}
+
+// planOf runs a dry-run create and returns the planned dists, or the exit
+// code and the error output when it fails.
+func (e *cliEnv) planOf(args ...string) (dists_ string, code int, errs string) {
+	e.t.Helper()
+	out, errs, code := e.run(append([]string{"create", "--dry-run", "--json", "--platform", "linux-64"}, args...)...)
+	if code != 0 {
+		return "", code, out + errs // --json reports errors on stdout
+	}
+	var p planJSON
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		e.t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	return strings.Join(dists(p), " "), 0, errs
+}
+
+// CHANNEL::pkg finds a path or URL channel outside the channel alias by
+// conda's name for it (its last path component, or the path after the
+// host), under strict and flexible priority.
+func TestSpecChannelByName(t *testing.T) {
+	root := t.TempDir()
+	mychan := writeNamedChannel(t, filepath.Join(root, "srv", "a", "mychan"), map[string]string{
+		"linux-64": repodata("linux-64", "foo 1.0"), "noarch": repodata("noarch")})
+	other := writeNamedChannel(t, filepath.Join(root, "other"), map[string]string{
+		"linux-64": repodata("linux-64", "foo 2.0", "bar 1.0 foo"), "noarch": repodata("noarch")})
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join(root, "srv"))))
+	defer srv.Close()
+	mychanURL := srv.URL + "/a/mychan"
+
+	tests := []struct {
+		name string
+		args []string
+		want string // planned dists, or "exit N"
+	}{
+		{"path, strict, first", []string{"-c", mychan, "-c", other, "mychan::foo"}, "foo-1.0-0"},
+		{"file URL", []string{"-c", "file://" + mychan, "-c", other, "mychan::foo"}, "foo-1.0-0"},
+		{"path, subdir", []string{"-c", mychan, "-c", other, "mychan/linux-64::foo"}, "foo-1.0-0"},
+		{"path, other subdir", []string{"-c", mychan, "-c", other, "mychan/osx-64::foo"}, "exit 1"},
+		{"path, flexible, last", []string{"--channel-priority", "flexible", "-c", other, "-c", mychan, "mychan::foo", "bar"}, "bar-1.0-0 foo-1.0-0"},
+		// strict priority hides a lower channel's foo, as libsolv's
+		// strict repo priority and conda's _get_strict_channel do: not
+		// found (exit 1, as conda's PackagesNotFoundError)
+		{"path, strict, last", []string{"-c", other, "-c", mychan, "mychan::foo"}, "exit 1"},
+		{"URL, last component", []string{"-c", mychanURL, "-c", other, "mychan::foo"}, "foo-1.0-0"},
+		{"URL, conda's name", []string{"-c", mychanURL, "-c", other, "a/mychan::foo"}, "foo-1.0-0"},
+		{"URL, flexible", []string{"--channel-priority", "flexible", "-c", other, "-c", mychanURL, "mychan::foo"}, "foo-1.0-0"},
+		{"URL in the spec", []string{"-c", other, "-c", mychanURL, "--channel-priority", "flexible", mychanURL + "::foo"}, "foo-1.0-0"},
+		{"URL in the spec, strict", []string{"-c", mychanURL, "-c", other, mychanURL + "/linux-64::foo"}, "foo-1.0-0"},
+		{"other name", []string{"-c", mychan, "-c", other, "--channel-priority", "flexible", "other::foo"}, "foo-2.0-0"},
+		// a name no channel has is looked up under the alias, which
+		// offline has nothing cached
+		{"no such name", []string{"-c", mychan, "-c", other, "a::foo", "--offline"}, "exit 1 (conda.anaconda.org/a)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newCLI(t)
+			got, code, errs := e.planOf(append([]string{"--override-channels"}, tc.args...)...)
+			if code != 0 {
+				got = fmt.Sprintf("exit %d", code)
+				if strings.Contains(errs, "https://conda.anaconda.org/a/") {
+					got += " (conda.anaconda.org/a)"
+				}
+			}
+			if got != tc.want {
+				t.Errorf("got %s, want %s; stderr:\n%s", got, tc.want, errs)
+			}
+		})
+	}
+}
+
+// A channel named in a spec and absent from the channels is searched after
+// all of them (conda-forge/label/testing::matplotlib-base from a file whose
+// channels are conda-forge only), here through a loopback channel alias.
+func TestSpecChannelAddedLast(t *testing.T) {
+	root := t.TempDir()
+	writeNamedChannel(t, filepath.Join(root, "conda-forge"), map[string]string{
+		"linux-64": repodata("linux-64", "python 3.10", "matplotlib-base 3.0 python"), "noarch": repodata("noarch")})
+	writeNamedChannel(t, filepath.Join(root, "conda-forge", "label", "testing"), map[string]string{
+		"linux-64": repodata("linux-64", "matplotlib-base 3.1rc1 python", "onlytesting 1.0"), "noarch": repodata("noarch")})
+	srv := httptest.NewServer(http.FileServer(http.Dir(root)))
+	defer srv.Close()
+
+	e := newCLI(t)
+	if err := os.WriteFile(filepath.Join(e.env["HOME"], ".envsealrc"), []byte("channel_alias: "+srv.URL+"/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	yml := filepath.Join(dir, "environment.yml")
+	write := func(deps string) {
+		t.Helper()
+		if err := os.WriteFile(yml, []byte("name: mpl\nchannels:\n  - conda-forge\n  - nodefaults\ndependencies:\n  - python\n"+deps), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("  - conda-forge/label/testing::matplotlib-base\n")
+	got, code, errs := e.planOf("--no-pip", "--channel-priority", "flexible", "-f", yml)
+	if code != 0 || got != "matplotlib-base-3.1rc1-0 python-3.10-0" {
+		t.Errorf("flexible: %s (exit %d)\n%s", got, code, errs)
+	}
+	// strict: conda-forge has matplotlib-base, so the lower channel's is
+	// hidden, in conda and libmamba alike (not found: exit 1)
+	if _, code, errs = e.planOf("--no-pip", "-f", yml); code != exitError {
+		t.Errorf("strict: exit %d, want %d\n%s", code, exitError, errs)
+	}
+	// a name only the spec's channel has solves under strict priority
+	write("  - conda-forge/label/testing::onlytesting\n")
+	if got, code, errs = e.planOf("--no-pip", "-f", yml); code != 0 || got != "onlytesting-1.0-0 python-3.10-0" {
+		t.Errorf("strict, a name of its own: %s (exit %d)\n%s", got, code, errs)
+	}
+	lock := filepath.Join(dir, "envseal.lock")
+	e.mustRun("lock", "-q", "--no-pip", "-f", yml, "-o", lock, "--platform", "linux-64")
+	raw, err := os.ReadFile(lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "conda-forge/label/testing") {
+		t.Errorf("the lock does not record the spec's channel:\n%s", raw)
+	}
+	if out := e.mustRun("lock", "--check", "--no-pip", "-f", yml, "-o", lock, "--platform", "linux-64"); !strings.Contains(out, "up to date") {
+		t.Errorf("lock --check: %s", out)
 	}
 }
