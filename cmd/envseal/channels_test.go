@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,9 +15,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/env"
+	"github.com/envseal/envseal/lockfile"
+	"github.com/envseal/envseal/resolver"
 )
 
 // asMainEnv makes the test binary run envseal's main instead of the tests.
@@ -341,5 +348,163 @@ func TestSpecChannelAddedLast(t *testing.T) {
 	}
 	if out := e.mustRun("lock", "--check", "--no-pip", "-f", yml, "-o", lock, "--platform", "linux-64"); !strings.Contains(out, "up to date") {
 		t.Errorf("lock --check: %s", out)
+	}
+}
+
+// mirror serves real conda-forge repodata (the corpus subset) at
+// /conda-forge and /pkgs/main on a loopback server and records the paths
+// asked for.
+type mirror struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []string
+}
+
+func newMirror(t *testing.T) *mirror {
+	t.Helper()
+	demo := filepath.Join(corpusDir(t), "conda-subchannel-demo")
+	root := t.TempDir()
+	for _, p := range []string{"conda-forge", filepath.Join("pkgs", "main")} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(demo, filepath.Join(root, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &mirror{}
+	files := http.FileServer(http.Dir(root))
+	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		m.seen = append(m.seen, r.URL.Path)
+		m.mu.Unlock()
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(m.Close)
+	return m
+}
+
+func (m *mirror) asked(prefix string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.seen {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// conda-lock's test-env-nodefaults environment.yml (nodefaults,
+// conda-forge, python <3.11) locks against conda-forge only: the configured
+// channel is never asked for.
+func TestCorpusNoDefaultsLock(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(corpusDir(t), "conda-lock", "tests", "test-env-nodefaults", "environment.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMirror(t)
+	e := newCLI(t)
+	rc := "channel_alias: " + m.URL + "/\nchannels: [bioconda]\n"
+	if err := os.WriteFile(filepath.Join(e.env["HOME"], ".envsealrc"), []byte(rc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	yml := filepath.Join(dir, "environment.yml")
+	lock := filepath.Join(dir, "envseal.lock")
+	if err := os.WriteFile(yml, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun("lock", "-q", "-f", yml, "-o", lock, "--platform", "linux-64")
+	if m.asked("/bioconda") || !m.asked("/conda-forge/linux-64/") {
+		t.Errorf("requests: %v", m.seen)
+	}
+	l, err := lockfile.ReadFile(lock, lockfile.DecodeOptions{Filename: lock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var python string
+	for _, r := range l.Records(conda.Linux64) {
+		if r.Name == "python" {
+			python = r.Version.String() + " " + r.Channel
+		}
+	}
+	if !strings.HasPrefix(python, "3.9.19 conda-forge") {
+		t.Errorf("python %q, want 3.9.19 from conda-forge", python)
+	}
+	if got := l.Metadata.Inputs[conda.Linux64].Channels; strings.Join(got, " ") != "conda-forge nodefaults" {
+		t.Errorf("inputs channels %q", got)
+	}
+	if strings.Contains(strings.Join(l.Metadata.Channels, " "), "nodefaults") {
+		t.Errorf("metadata channels %q hold the marker", l.Metadata.Channels)
+	}
+}
+
+// conda-lock's test-channel-inversion: channels conda-forge then defaults,
+// and "defaults::libgomp". The spec's channel is the lower one; with
+// default_channels at a mirror "defaults" means the mirror's pkgs/main.
+// Under flexible priority libgomp comes from defaults and zlib from
+// conda-forge (conda-lock's expected answer, with mamba's default flexible
+// priority); under strict priority conda-forge's libgomp hides the lower
+// channel's, as in conda and libmamba.
+func TestCorpusChannelInversion(t *testing.T) {
+	f, err := env.ReadFile(filepath.Join(corpusDir(t), "conda-lock", "tests", "test-channel-inversion", "environment.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMirror(t)
+	g := &globals{streams: streams{Out: io.Discard, Err: io.Discard}, lookupEnv: func(string) (string, bool) { return "", false }}
+	for _, tc := range []struct {
+		priority resolver.ChannelPriority
+		want     string
+	}{
+		{resolver.Flexible, "libgomp pkgs/main, zlib conda-forge"},
+		{resolver.Strict, "not found"},
+	} {
+		t.Run(tc.priority.String(), func(t *testing.T) {
+			setup := &channelSetup{
+				cfg:      &config{RepodataCache: t.TempDir()},
+				chCfg:    conda.ChannelConfig{Alias: m.URL, DefaultChannels: []string{m.URL + "/pkgs/main"}},
+				platform: conda.Linux64,
+			}
+			if err := setup.addChannels(f.Channels); err != nil {
+				t.Fatal(err)
+			}
+			specs, err := fileSpecs(f, conda.Linux64, setup.chCfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := setup.addSpecChannels(specs); err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, ch := range setup.channels {
+				names = append(names, ch.Name())
+			}
+			if strings.Join(names, " ") != "conda-forge pkgs/main" {
+				t.Fatalf("channels %v: defaults:: must add nothing when defaults is searched", names)
+			}
+			in := &solveInput{cfg: setup.cfg, setup: setup, specs: specs, priority: tc.priority}
+			sol, _, err := g.solve(context.Background(), in, nil)
+			var got string
+			var nf *resolver.PackagesNotFoundError
+			switch {
+			case errors.As(err, &nf):
+				got = "not found"
+			case err != nil:
+				got = err.Error()
+			default:
+				var parts []string
+				for _, r := range sol.Records {
+					if r.Name == "libgomp" || r.Name == "zlib" {
+						parts = append(parts, r.Name+" "+r.Channel)
+					}
+				}
+				got = strings.Join(parts, ", ")
+			}
+			if got != tc.want {
+				t.Errorf("got %s (%v), want %s", got, err, tc.want)
+			}
+		})
 	}
 }
