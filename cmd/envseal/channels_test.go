@@ -508,3 +508,29 @@ func TestCorpusChannelInversion(t *testing.T) {
 		})
 	}
 }
+
+// nodefaults is an input of the lock of its own: gaining it makes the lock
+// stale even when the channel list it gives is the same (the configured
+// channel is the file's own here).
+func TestLockCheckNoDefaultsIsAnInput(t *testing.T) {
+	ch := solveChannel(t)
+	e := newCLI(t)
+	if err := os.WriteFile(filepath.Join(e.env["HOME"], ".envsealrc"), []byte("channels: ["+ch+"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, yml, lock := lockProject(t, ch, "  - python=3.10\n")
+	e.mustRun("lock", "-q", "-f", yml, "-o", lock, "--platform", "linux-64")
+	if out := e.mustRun("lock", "--check", "-f", yml, "-o", lock, "--platform", "linux-64"); !strings.Contains(out, "up to date") {
+		t.Fatalf("check: %s", out)
+	}
+	rewrite(t, yml, "channels:\n", "channels:\n  - nodefaults\n")
+	_, errs, code := e.run("lock", "--check", "-f", yml, "-o", lock, "--platform", "linux-64")
+	if code == 0 || !strings.Contains(errs, `now ["file://`) || !strings.Contains(errs, `"nodefaults"]`) {
+		t.Errorf("gaining nodefaults: exit %d\n%s", code, errs)
+	}
+	e.mustRun("lock", "-q", "-f", yml, "-o", lock, "--platform", "linux-64")
+	rewrite(t, yml, "  - nodefaults\n", "")
+	if _, errs, code := e.run("lock", "--check", "-f", yml, "-o", lock, "--platform", "linux-64"); code == 0 {
+		t.Errorf("losing nodefaults: exit 0\n%s", errs)
+	}
+}
