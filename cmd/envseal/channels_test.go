@@ -534,3 +534,31 @@ func TestLockCheckNoDefaultsIsAnInput(t *testing.T) {
 		t.Errorf("losing nodefaults: exit 0\n%s", errs)
 	}
 }
+
+// search with CHANNEL::name looks in the searched channels of that name
+// only.
+func TestSearchSpecChannelByName(t *testing.T) {
+	root := t.TempDir()
+	mychan := writeNamedChannel(t, filepath.Join(root, "a", "mychan"), map[string]string{
+		"linux-64": repodata("linux-64", "foo 1.0"), "noarch": repodata("noarch")})
+	other := writeNamedChannel(t, filepath.Join(root, "other"), map[string]string{
+		"linux-64": repodata("linux-64", "foo 2.0"), "noarch": repodata("noarch")})
+	e := newCLI(t)
+	for spec, want := range map[string]string{"mychan::foo": "1.0", "other::foo": "2.0", "foo": "1.0 2.0"} {
+		out, errs, code := e.run("search", "--json", "--offline", "--override-channels", "-c", other, "-c", mychan, "--platform", "linux-64", spec)
+		if code != 0 {
+			t.Fatalf("search %s: exit %d: %s", spec, code, errs)
+		}
+		var got map[string][]map[string]any
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		var vers []string
+		for _, r := range got["foo"] {
+			vers = append(vers, r["version"].(string))
+		}
+		if strings.Join(vers, " ") != want {
+			t.Errorf("search %s: versions %v, want %s", spec, vers, want)
+		}
+	}
+}
