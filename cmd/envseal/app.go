@@ -22,6 +22,7 @@ const (
 	exitUsage       = 2
 	exitUnsolvable  = 3
 	exitIntegrity   = 4
+	exitFound       = 6 // envseal scan found plaintext secrets
 	exitInterrupted = 130
 )
 
@@ -153,6 +154,8 @@ func newApp(s streams, environ []string) *cli.App {
 			searchCommand(g),
 			infoCommand(g),
 			indexCommand(g),
+			scanCommand(g),
+			guardCommand(g),
 		},
 	}
 	for _, c := range app.Commands {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,9 +59,12 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 	}
 	s := &channelSetup{
 		cfg:      cfg,
-		chCfg:    conda.ChannelConfig{Alias: cfg.ChannelAlias, WorkDir: wd, HomeDir: g.getenv("HOME")},
+		chCfg:    cfg.channelConfig(wd),
 		platform: plat,
 		offline:  c.Bool("offline") || isTruthy(g.getenv("CONDA_OFFLINE")),
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(g.Err, "warning:", w)
 	}
 	flagChannels := c.StringSlice("channel")
 	if c.Bool("override-channels") && len(flagChannels) == 0 && len(fileChannels) == 0 {
@@ -123,11 +125,9 @@ func (s *channelSetup) addChannels(names []string) error {
 		if err != nil {
 			return err
 		}
-		expanded := []conda.Channel{ch}
-		if ch.IsDefaults() {
-			if expanded, err = conda.ExpandDefaults(s.chCfg, s.platform); err != nil {
-				return err
-			}
+		expanded, err := conda.ExpandChannel(ch, s.chCfg, s.platform)
+		if err != nil {
+			return err
 		}
 		for _, e := range expanded {
 			dup := false
@@ -162,8 +162,12 @@ func (g *globals) targetPlatform(flag string) (conda.Platform, error) {
 
 // load reads the repodata of channels for the target platform and noarch.
 func (s *channelSetup) load(ctx context.Context, channels []conda.Channel) (*channel.Index, error) {
+	client, err := s.cfg.httpClient(5 * time.Minute)
+	if err != nil {
+		return nil, err
+	}
 	l := &channel.Loader{
-		HTTPClient: &http.Client{Timeout: 5 * time.Minute},
+		HTTPClient: client,
 		CacheDir:   s.cfg.RepodataCache,
 		Offline:    s.offline,
 		UserAgent:  "envseal/" + version,

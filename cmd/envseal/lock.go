@@ -36,6 +36,7 @@ secrets: section of an existing lock is kept as it is.`,
 			&cli.StringFlag{Name: "channel-priority", Usage: "strict (default), flexible or disabled"},
 			&cli.BoolFlag{Name: "no-pip", Usage: "do not add pip to python's dependencies"},
 			quietFlag(),
+			lockTimeoutFlag,
 		),
 		Action: func(c *cli.Context) error { return g.lock(c) },
 	}
@@ -176,9 +177,6 @@ func (g *globals) lock(c *cli.Context) error {
 	}
 	l := lockfile.New()
 	l.Metadata.Sources = []string{filepath.ToSlash(c.String("file"))}
-	if old != nil {
-		l.Secrets = old.Secrets // carried through every relock as it is
-	}
 	update := c.StringSlice("update")
 	for _, t := range targets {
 		var locked []*conda.Record
@@ -247,6 +245,23 @@ func (g *globals) lock(c *cli.Context) error {
 		fmt.Fprintf(g.Err, "envseal: channel credentials were written as placeholders: %s\n  store their values with `envseal secrets set NAME` (or export them) so installs can expand them\n", strings.Join(names, ", "))
 	}
 	l.Sort()
+	// The solve ran without the write lock (it can take long); the secrets
+	// section is read again under it, so a `secrets set` that landed
+	// meanwhile is kept.
+	wl, err := g.lockForWrite(c, out)
+	if err != nil {
+		return err
+	}
+	defer wl.Release()
+	current, err := lockfile.ReadFile(out, lockfile.DecodeOptions{Filename: out, Format: lockfile.FormatEnvseal})
+	switch {
+	case err == nil:
+		l.Secrets = current.Secrets
+	case errors.Is(err, fs.ErrNotExist):
+		l.Secrets = nil
+	default:
+		return err
+	}
 	if err := lockfile.WriteFile(out, l); err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ var identityFlag = &cli.StringFlag{Name: "identity", Aliases: []string{"i"}, Usa
 var envNameFlag = &cli.StringFlag{Name: "env-name", Usage: "environment name the secrets are bound to (default: name: of the environment.yml beside the lock, else \"default\")"}
 
 func secretsCommand(g *globals) *cli.Command {
-	common := []cli.Flag{lockFlag, identityFlag, envNameFlag}
+	common := []cli.Flag{lockFlag, identityFlag, envNameFlag, lockTimeoutFlag}
 	return &cli.Command{
 		Name:  "secrets",
 		Usage: "seal secrets to teammates' keys inside envseal.lock",
@@ -42,10 +42,11 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 		Subcommands: []*cli.Command{
 			{
 				Name:  "keygen",
-				Usage: "create an age identity (written 0600) and print its public key",
+				Usage: "create a post-quantum age identity (written 0600) and print its public key",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "identity file (default ~/.config/envseal/identity.txt)"},
 					&cli.BoolFlag{Name: "force", Usage: "overwrite an existing identity file"},
+					&cli.BoolFlag{Name: "classic", Usage: "make an X25519 key (age1…) instead of a post-quantum one (age1pq1…), for tools older than age 1.3"},
 				},
 				Action: func(c *cli.Context) error { return g.secretsKeygen(c) },
 			},
@@ -54,6 +55,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				Flags:  common,
 				Action: func(c *cli.Context) error { return g.secretsSet(c) },
 			},
+			secretsImportCommand(g, common),
 			{
 				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME",
 				Flags:  common,
@@ -136,7 +138,11 @@ func (g *globals) secretsKeygen(c *cli.Context) error {
 	if _, err := os.Stat(path); err == nil && !c.Bool("force") {
 		return fmt.Errorf("%s already exists (use --force to replace it; the secrets sealed to it would be lost to you)", path)
 	}
-	id, err := secrets.GenerateIdentity()
+	generate := secrets.GenerateIdentity
+	if c.Bool("classic") {
+		generate = secrets.GenerateClassicIdentity
+	}
+	id, err := generate()
 	if err != nil {
 		return err
 	}
@@ -287,9 +293,15 @@ func (g *globals) openSection(c *cli.Context, create bool) (*lockfile.Lock, *sec
 }
 
 // editSecrets opens the section, applies edit and writes the lock back
-// atomically.
+// atomically. The lock's write lock is held from the read to the rename,
+// so concurrent edits (twenty `secrets set` started at once) all land.
 func (g *globals) editSecrets(c *cli.Context, edit func(*secrets.Opened) error) error {
-	l, o, path, err := g.openSection(c, c.Command.Name == "set" || c.Command.Name == "add")
+	wl, err := g.lockForWrite(c, c.String("lock"))
+	if err != nil {
+		return err
+	}
+	defer wl.Release()
+	l, o, path, err := g.openSection(c, c.Command.Name == "set" || c.Command.Name == "add" || c.Command.Name == "import")
 	if err != nil {
 		return err
 	}
