@@ -212,12 +212,9 @@ func (s *channelSetup) addSpecChannels(specs []conda.MatchSpec) error {
 		if m.Channel == nil || m.Channel.IsPattern() {
 			continue
 		}
-		want := []conda.Channel{*m.Channel}
-		if m.Channel.IsDefaults() {
-			var err error
-			if want, err = conda.ExpandDefaults(s.chCfg, s.platform); err != nil {
-				return fmt.Errorf("channel of %s: %w", m.String(), err)
-			}
+		want, err := conda.ExpandChannel(*m.Channel, s.chCfg, s.platform)
+		if err != nil {
+			return fmt.Errorf("channel of %s: %w", m.String(), err)
 		}
 		for _, w := range want {
 			searched := false

@@ -462,8 +462,15 @@ func TestCorpusChannelInversion(t *testing.T) {
 		{resolver.Strict, "not found"},
 	} {
 		t.Run(tc.priority.String(), func(t *testing.T) {
+			home := t.TempDir()
+			cfg, err := loadConfig(func(k string) string {
+				return map[string]string{"HOME": home, "ENVSEAL_ROOT": filepath.Join(home, "root")}[k]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 			setup := &channelSetup{
-				cfg:      &config{RepodataCache: t.TempDir()},
+				cfg:      cfg,
 				chCfg:    conda.ChannelConfig{Alias: m.URL, DefaultChannels: []string{m.URL + "/pkgs/main"}},
 				platform: conda.Linux64,
 			}
@@ -559,6 +566,45 @@ func TestSearchSpecChannelByName(t *testing.T) {
 		}
 		if strings.Join(vers, " ") != want {
 			t.Errorf("search %s: versions %v, want %s", spec, vers, want)
+		}
+	}
+}
+
+// Names the configuration gives: default_channels at a mirror (what
+// "defaults::" means) and custom_channels (a name served from elsewhere,
+// here only named in a spec, so it joins the solve last).
+func TestConfiguredChannelNames(t *testing.T) {
+	m := newMirror(t)
+	corp := writeNamedChannel(t, filepath.Join(t.TempDir(), "internal"), map[string]string{
+		"linux-64": repodata("linux-64", "corp-tool 1.0 zlib"), "noarch": repodata("noarch")})
+	srv := httptest.NewServer(http.StripPrefix("/corp/", http.FileServer(http.Dir(filepath.Dir(corp)))))
+	defer srv.Close()
+	e := newCLI(t)
+	rc := "channel_alias: " + m.URL + "/\ndefault_channels: [" + m.URL + "/pkgs/main]\ncustom_channels:\n  internal: " + srv.URL + "/corp\n"
+	if err := os.WriteFile(filepath.Join(e.env["HOME"], ".condarc"), []byte(rc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	yml := filepath.Join(dir, "environment.yml")
+	content := "channels:\n  - conda-forge\n  - defaults\ndependencies:\n  - zlib\n  - defaults::libgomp\n  - internal::corp-tool\n"
+	if err := os.WriteFile(yml, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := e.run("create", "--dry-run", "--json", "-n", "x", "--platform", "linux-64", "--channel-priority", "flexible", "-f", yml)
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errs, out)
+	}
+	var p planJSON
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, l := range p.Actions.Link {
+		got[l["name"].(string)] = fmt.Sprint(l["channel"])
+	}
+	for name, want := range map[string]string{"zlib": "conda-forge", "libgomp": "pkgs/main", "corp-tool": "internal"} {
+		if got[name] != want {
+			t.Errorf("%s from %q, want %q (plan %v)", name, got[name], want, got)
 		}
 	}
 }
