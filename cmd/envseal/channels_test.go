@@ -608,3 +608,42 @@ func TestConfiguredChannelNames(t *testing.T) {
 		}
 	}
 }
+
+// Real multi-channel data: the pytorch channel (rattler's test data, 2023)
+// and the conda-forge subset, both given as paths, and specs that name
+// each by its directory name.
+func TestCorpusSpecChannelsByPath(t *testing.T) {
+	corpus := corpusDir(t)
+	src, err := os.ReadFile(filepath.Join(corpus, "rattler", "test-data", "channels", "pytorch", "linux-64", "repodata.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pytorch := writeNamedChannel(t, filepath.Join(t.TempDir(), "pytorch"), map[string]string{
+		"linux-64": string(src), "noarch": repodata("noarch")})
+	forge := filepath.Join(corpus, "conda-subchannel-demo")
+	e := newCLI(t)
+	for _, priority := range []string{"strict", "flexible"} {
+		out, errs, code := e.run("create", "--dry-run", "--json", "-n", "x", "--platform", "linux-64", "--channel-priority", priority,
+			"--override-channels", "-c", pytorch, "-c", forge,
+			"pytorch::libjpeg-turbo", "pytorch/linux-64::magma-cuda121", "conda-subchannel-demo::python=3.9")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s\n%s", priority, code, errs, out)
+		}
+		var p planJSON
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, l := range p.Actions.Link {
+			got[l["name"].(string)] = l["version"].(string) + " " + filepath.Base(fmt.Sprint(l["base_url"]))
+		}
+		for name, want := range map[string]string{
+			"libjpeg-turbo": "2.0.0 pytorch", "magma-cuda121": "2.6.1 pytorch",
+			"python": "3.9.19 conda-subchannel-demo", "libgcc-ng": "conda-subchannel-demo",
+		} {
+			if !strings.HasSuffix(got[name], want) {
+				t.Errorf("%s: %s is %q, want %q", priority, name, got[name], want)
+			}
+		}
+	}
+}
