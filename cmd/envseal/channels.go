@@ -204,7 +204,10 @@ func isTruthy(s string) bool {
 // in Solver._prepare (conda/core/solve.py, additional_channels) and
 // conda-libmamba-solver in SolverInputState.channels_from_specs (state.py),
 // whose channels LibMambaSolver._collect_channel_list appends to the
-// solve's. A channel is already searched when a record from it would
+// solve's; micromamba likewise (populate_context_channels_from_specs in
+// libmamba/src/api/utils.cpp). Being last, such a channel loses to a
+// higher one that has the same package name under strict priority, as in
+// all of them. A channel is already searched when a record from it would
 // match the spec's channel ("mychan::" with -c /srv/chans/mychan). Glob
 // channels ("conda-*::") add nothing.
 func (s *channelSetup) addSpecChannels(specs []conda.MatchSpec) error {
