@@ -1,8 +1,10 @@
-// Package env reads and writes conda environment files (environment.yml)
-// and builds, changes and reads environment prefixes.
+// Package env reads and writes conda environment files (environment.yml).
 //
-// It sits below cmd/envseal and imports only the conda vocabulary package;
-// it never imports resolver, channel or lockfile (see STYLE.md).
+// It owns the environment file: its parser, its canonical writer and its
+// per-platform selectors. It sits below the operations package and imports
+// only the conda vocabulary package and YAML; it must not import prefix,
+// resolver, channel, lockfile or secrets (see STYLE.md), and it does no I/O
+// beyond reading the file it is given.
 //
 // # environment.yml
 //
@@ -30,29 +32,4 @@
 // [File.DependenciesFor] applies them for one target platform. Selectors on
 // pip entries, channels or platforms are not supported: the entry is kept
 // for every platform and a warning says so.
-//
-// # Prefixes
-//
-// [Apply] links extracted packages (the package cache's directories) into
-// a prefix per info/paths.json: hard links where possible, copies where a
-// prefix placeholder is rewritten (text mode, or binary mode keeping the
-// length), symlinks that never leave the prefix, noarch: python moved into
-// lib/pythonX.Y/site-packages with entry points generated and .pyc
-// compiled by the environment's own python. It writes conda-meta/<dist>.json
-// records, conda-meta/history (last) and conda-meta/state as conda does,
-// so conda can read the prefix; [ReadPrefix] reads one back.
-//
-// # Transactions
-//
-// A new prefix is built beside its target and renamed into place. A change
-// to an existing prefix stages its files, writes a journal, then swaps;
-// [Recover], run before every operation on a prefix, rolls an interrupted
-// change back or finishes it, so a killed envseal leaves the prefix absent,
-// fully old or fully new. A file lock beside the prefix keeps writers apart.
-//
-// # Activation
-//
-// [ActivationEnv], [ActivateScripts] and [SourcedEnv] give `envseal run` the
-// environment `conda activate` would: PATH, CONDA_PREFIX, env_vars and what
-// etc/conda/activate.d scripts export.
 package env

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,11 +32,16 @@ type channelSetup struct {
 	channels []conda.Channel // expanded (no "defaults"), priority order
 	platform conda.Platform
 	offline  bool
+	// noDefaults is true when an environment file's "nodefaults" dropped
+	// the configured channels from this setup.
+	noDefaults bool
 }
 
 // newChannelSetup resolves -c/--override-channels/--platform against the
-// configuration. extra channels (from an environment file) come after the
-// -c flags and before the configured ones, as conda orders them.
+// configuration. fileChannels are an environment file's channels as
+// written: they come after the -c flags and before the configured ones, as
+// conda orders them, and conda's "nodefaults" among them drops the
+// configured channels.
 func (g *globals) newChannelSetup(c *cli.Context, cfg *config, fileChannels []string) (*channelSetup, error) {
 	return g.newChannelSetupPlatform(c, cfg, fileChannels, c.String("platform"))
 }
@@ -54,9 +59,12 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 	}
 	s := &channelSetup{
 		cfg:      cfg,
-		chCfg:    conda.ChannelConfig{Alias: cfg.ChannelAlias, WorkDir: wd, HomeDir: g.getenv("HOME")},
+		chCfg:    cfg.channelConfig(wd),
 		platform: plat,
 		offline:  c.Bool("offline") || isTruthy(g.getenv("CONDA_OFFLINE")),
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(g.Err, "warning:", w)
 	}
 	flagChannels := c.StringSlice("channel")
 	if c.Bool("override-channels") && len(flagChannels) == 0 && len(fileChannels) == 0 {
@@ -66,12 +74,20 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 	// configured ones. --override-channels drops the configured channels
 	// and, when -c is given, the file's too, so that one can point a
 	// committed environment.yml at a mirror or a local channel.
+	//
+	// "nodefaults" in the file drops the configured channels, as conda env
+	// create does (conda/env/installers/conda.py, _solve: the context's
+	// channels are added only when "nodefaults" is absent).
 	var names []string
 	switch {
 	case c.Bool("override-channels") && len(flagChannels) > 0:
 		names = flagChannels
 	case c.Bool("override-channels"):
 		names = fileChannels
+		s.noDefaults = slices.Contains(fileChannels, noDefaultsMarker)
+	case slices.Contains(fileChannels, noDefaultsMarker):
+		names = append(append(names, flagChannels...), fileChannels...)
+		s.noDefaults = true
 	default:
 		names = append(append(append(names, flagChannels...), fileChannels...), cfg.Channels...)
 	}
@@ -84,11 +100,15 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 	return s, nil
 }
 
+// noDefaultsMarker is conda's "nodefaults" entry in an environment file's
+// channels: not a channel, but "do not add the configured channels".
+const noDefaultsMarker = "nodefaults"
+
 // addChannels parses names, expands "defaults", and drops duplicates
 // (the first occurrence keeps its priority).
 func (s *channelSetup) addChannels(names []string) error {
 	for _, n := range names {
-		if n == "nodefaults" {
+		if n == noDefaultsMarker {
 			continue
 		}
 		// A relative path that names an existing directory is a local
@@ -105,11 +125,9 @@ func (s *channelSetup) addChannels(names []string) error {
 		if err != nil {
 			return err
 		}
-		expanded := []conda.Channel{ch}
-		if ch.IsDefaults() {
-			if expanded, err = conda.ExpandDefaults(s.chCfg, s.platform); err != nil {
-				return err
-			}
+		expanded, err := conda.ExpandChannel(ch, s.chCfg, s.platform)
+		if err != nil {
+			return err
 		}
 		for _, e := range expanded {
 			dup := false
@@ -144,8 +162,12 @@ func (g *globals) targetPlatform(flag string) (conda.Platform, error) {
 
 // load reads the repodata of channels for the target platform and noarch.
 func (s *channelSetup) load(ctx context.Context, channels []conda.Channel) (*channel.Index, error) {
+	client, err := s.cfg.httpClient(5 * time.Minute)
+	if err != nil {
+		return nil, err
+	}
 	l := &channel.Loader{
-		HTTPClient: &http.Client{Timeout: 5 * time.Minute},
+		HTTPClient: client,
 		CacheDir:   s.cfg.RepodataCache,
 		Offline:    s.offline,
 		UserAgent:  "envseal/" + version,

@@ -10,6 +10,7 @@ import (
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/lockfile"
+	pfx "github.com/envseal/envseal/prefix"
 	"github.com/urfave/cli/v2"
 )
 
@@ -58,7 +59,7 @@ func (g *globals) exportPrefix(c *cli.Context, cfg *config, format string) ([]by
 	if err != nil {
 		return nil, err
 	}
-	pd, err := env.ReadPrefix(c.Context, prefix)
+	pd, err := pfx.ReadPrefix(c.Context, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +68,7 @@ func (g *globals) exportPrefix(c *cli.Context, cfg *config, format string) ([]by
 		recs = append(recs, &r.Record)
 	}
 	if format == "environment" || format == "yml" || format == "yaml" {
-		vars, err := withoutSealed(pd.Variables, "envseal.lock")
+		vars, err := withoutSealed(fileVariables(pd.Variables), "envseal.lock")
 		if err != nil {
 			return nil, err
 		}
@@ -191,4 +192,14 @@ func addDependencies(f *env.File, specs []string) error {
 // rename, so a reader never sees half a file.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	return atomicfile.WriteFile(path, data, perm)
+}
+
+// fileVariables converts a prefix's conda-meta/state variables to an
+// environment file's variables: section.
+func fileVariables(vs []pfx.Variable) []env.Variable {
+	var out []env.Variable
+	for _, v := range vs {
+		out = append(out, env.Variable(v))
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/lockfile"
+	pfx "github.com/envseal/envseal/prefix"
 	"github.com/envseal/envseal/secrets"
 	"github.com/urfave/cli/v2"
 )
@@ -215,7 +216,7 @@ func (g *globals) installLocked(c *cli.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
-	pd, err := env.ReadPrefix(c.Context, prefix)
+	pd, err := pfx.ReadPrefix(c.Context, prefix)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/envseal/envseal/conda"
+	conf "github.com/envseal/envseal/config"
 	"github.com/envseal/envseal/internal/hostinfo"
 	"github.com/urfave/cli/v2"
 )
@@ -42,18 +43,16 @@ func (g *globals) info(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	chCfg := conda.ChannelConfig{Alias: cfg.ChannelAlias, HomeDir: g.getenv("HOME")}
+	chCfg := cfg.channelConfig("")
 	var channelURLs []string
 	for _, name := range cfg.Channels {
 		ch, err := conda.ParseChannel(name, chCfg)
 		if err != nil {
 			return fmt.Errorf("configured channel: %w", err)
 		}
-		members := []conda.Channel{ch}
-		if ch.IsDefaults() {
-			if members, err = conda.ExpandDefaults(chCfg, plat); err != nil {
-				return err
-			}
+		members, err := conda.ExpandChannel(ch, chCfg, plat)
+		if err != nil {
+			return err
 		}
 		for _, m := range members {
 			channelURLs = append(channelURLs, m.SubdirURL(plat), m.SubdirURL("noarch"))
@@ -80,6 +79,7 @@ func (g *globals) info(c *cli.Context) error {
 			"channels":               channelURLs,
 			"channel_priority":       cfg.ChannelPriority,
 			"config_files":           nonNil(cfg.Files),
+			"config_sources":         cfg.sources(),
 			"go_version":             runtime.Version(),
 		})
 	}
@@ -107,6 +107,12 @@ func (g *globals) info(c *cli.Context) error {
 		row("config files", "(none)")
 	} else {
 		row("config files", strings.Join(cfg.Files, "\n"+strings.Repeat(" ", 27)))
+	}
+	src := cfg.sources()
+	for _, k := range conf.Keys() {
+		if o := src[k]; len(o) > 0 {
+			row(k, strings.Join(o, ", "))
+		}
 	}
 	return nil
 }

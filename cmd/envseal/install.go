@@ -11,6 +11,7 @@ import (
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
+	pfx "github.com/envseal/envseal/prefix"
 	"github.com/urfave/cli/v2"
 )
 
@@ -68,7 +69,7 @@ func (g *globals) existingPrefix(c *cli.Context, cfg *config) (string, error) {
 	}
 	if !prefixExists(prefix) {
 		if _, err := os.Stat(prefix); err == nil {
-			if err := env.Recover(c.Context, prefix); err != nil {
+			if err := pfx.Recover(c.Context, prefix); err != nil {
 				return "", err
 			}
 		}
@@ -76,7 +77,7 @@ func (g *globals) existingPrefix(c *cli.Context, cfg *config) (string, error) {
 			return "", fmt.Errorf("no environment at %s (create one with `envseal create`)", prefix)
 		}
 	}
-	if err := env.Recover(c.Context, prefix); err != nil {
+	if err := pfx.Recover(c.Context, prefix); err != nil {
 		return "", fmt.Errorf("recovering %s: %w", prefix, err)
 	}
 	return prefix, nil
@@ -233,7 +234,7 @@ func mergeSpecs(history []string, newSpecs []conda.MatchSpec) []conda.MatchSpec 
 }
 
 // writeChangeTable prints the packages a transaction links and unlinks.
-func writeChangeTable(w io.Writer, prefix string, ch change, pd *env.PrefixData) {
+func writeChangeTable(w io.Writer, prefix string, ch change, pd *pfx.PrefixData) {
 	fmt.Fprintf(w, "\n## Package Plan ##\n\n  environment location: %s\n\n", prefix)
 	if len(ch.unlink) > 0 {
 		fmt.Fprintln(w, "  The following packages will be REMOVED:")
@@ -299,7 +300,7 @@ func (g *globals) doRemove(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("remove: name the packages to remove, or --all")
 	}
-	pd, err := env.ReadPrefix(c.Context, prefix)
+	pd, err := pfx.ReadPrefix(c.Context, prefix)
 	if err != nil {
 		return err
 	}
@@ -333,7 +334,7 @@ func (g *globals) doRemove(c *cli.Context) error {
 // dependents returns names plus every installed package that depends on
 // one of them, directly or not, sorted: removing a library removes what
 // cannot work without it, as conda does.
-func dependents(installed []*env.InstalledRecord, names []string) []string {
+func dependents(installed []*pfx.InstalledRecord, names []string) []string {
 	gone := map[string]bool{}
 	for _, n := range names {
 		gone[n] = true
@@ -380,8 +381,8 @@ func removePrefix(prefix string) error {
 
 // readPrefix reads an environment's conda-meta, warning about the records
 // it had to skip.
-func (g *globals) readPrefix(c *cli.Context, prefix string) (*env.PrefixData, error) {
-	pd, err := env.ReadPrefix(c.Context, prefix)
+func (g *globals) readPrefix(c *cli.Context, prefix string) (*pfx.PrefixData, error) {
+	pd, err := pfx.ReadPrefix(c.Context, prefix)
 	if err != nil {
 		return nil, err
 	}

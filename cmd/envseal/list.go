@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/envseal/envseal/env"
+	pfx "github.com/envseal/envseal/prefix"
 	"github.com/urfave/cli/v2"
 )
 
@@ -58,7 +58,7 @@ func (g *globals) list(c *cli.Context) error {
 }
 
 // writeExplicit prints conda's @EXPLICIT format: one package URL a line.
-func writeExplicit(w io.Writer, pd *env.PrefixData, md5, sha bool) error {
+func writeExplicit(w io.Writer, pd *pfx.PrefixData, md5, sha bool) error {
 	platform := ""
 	for _, r := range pd.Records {
 		if r.Subdir != "" && r.Subdir != "noarch" {
@@ -151,7 +151,10 @@ func (g *globals) clean(c *cli.Context) error {
 	if !tarballs && !packages {
 		return usagef("clean: choose --tarballs, --packages or --all")
 	}
-	cache := g.packageCache(cfg, true)
+	cache, err := g.packageCache(cfg, true)
+	if err != nil {
+		return err
+	}
 	result := map[string]any{}
 	var total int64
 	if tarballs {
@@ -200,7 +203,7 @@ func (g *globals) packagesInUse(c *cli.Context, cfg *config) (map[string]bool, e
 			if !prefixExists(p) {
 				continue
 			}
-			pd, err := env.ReadPrefix(c.Context, p)
+			pd, err := pfx.ReadPrefix(c.Context, p)
 			if err != nil {
 				return nil, err
 			}

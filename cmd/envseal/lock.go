@@ -36,6 +36,7 @@ secrets: section of an existing lock is kept as it is.`,
 			&cli.StringFlag{Name: "channel-priority", Usage: "strict (default), flexible or disabled"},
 			&cli.BoolFlag{Name: "no-pip", Usage: "do not add pip to python's dependencies"},
 			quietFlag(),
+			lockTimeoutFlag,
 		),
 		Action: func(c *cli.Context) error { return g.lock(c) },
 	}
@@ -88,7 +89,7 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 			continue
 		}
 		seen[string(plat)] = true
-		setup, err := g.newChannelSetupFor(c, cfg, f.SolverChannels(), plat)
+		setup, err := g.newChannelSetupFor(c, cfg, f.Channels, plat)
 		if err != nil {
 			return nil, err
 		}
@@ -112,6 +113,12 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 				templ = ch.Name()
 			}
 			inputs.Channels = append(inputs.Channels, templ)
+		}
+		// "nodefaults" is an input of its own: it decides whether the
+		// configured channels join the solve, so a file gaining or losing
+		// it makes the lock stale even when the list happens to be equal.
+		if setup.noDefaults {
+			inputs.Channels = append(inputs.Channels, noDefaultsMarker)
 		}
 		// Only what the user chose is an input: CONDA_OVERRIDE_* values
 		// and the documented defaults of a foreign platform. What this
@@ -141,6 +148,7 @@ func (g *globals) lock(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	g.warnFile(c.String("file"), f)
 	targets, err := g.lockTargets(c, cfg, f)
 	if err != nil {
 		return err
@@ -166,9 +174,6 @@ func (g *globals) lock(c *cli.Context) error {
 	}
 	l := lockfile.New()
 	l.Metadata.Sources = []string{filepath.ToSlash(c.String("file"))}
-	if old != nil {
-		l.Secrets = old.Secrets // carried through every relock as it is
-	}
 	update := c.StringSlice("update")
 	for _, t := range targets {
 		var locked []*conda.Record
@@ -217,7 +222,11 @@ func (g *globals) lock(c *cli.Context) error {
 			}
 		}
 		if len(l.Metadata.Channels) == 0 {
-			l.Metadata.Channels = append([]string(nil), t.inputs.Channels...)
+			for _, ch := range t.inputs.Channels {
+				if ch != noDefaultsMarker {
+					l.Metadata.Channels = append(l.Metadata.Channels, ch)
+				}
+			}
 			l.Metadata.ChannelPriority = t.inputs.ChannelPriority
 		}
 		if !c.Bool("quiet") {
@@ -233,6 +242,23 @@ func (g *globals) lock(c *cli.Context) error {
 		fmt.Fprintf(g.Err, "envseal: channel credentials were written as placeholders: %s\n  store their values with `envseal secrets set NAME` (or export them) so installs can expand them\n", strings.Join(names, ", "))
 	}
 	l.Sort()
+	// The solve ran without the write lock (it can take long); the secrets
+	// section is read again under it, so a `secrets set` that landed
+	// meanwhile is kept.
+	wl, err := g.lockForWrite(c, out)
+	if err != nil {
+		return err
+	}
+	defer wl.Release()
+	current, err := lockfile.ReadFile(out, lockfile.DecodeOptions{Filename: out, Format: lockfile.FormatEnvseal})
+	switch {
+	case err == nil:
+		l.Secrets = current.Secrets
+	case errors.Is(err, fs.ErrNotExist):
+		l.Secrets = nil
+	default:
+		return err
+	}
 	if err := lockfile.WriteFile(out, l); err != nil {
 		return err
 	}

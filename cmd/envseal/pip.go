@@ -20,6 +20,16 @@ import (
 // and pip's output on stderr unless quiet.
 func (g *globals) pipOptions(fileDir string, quiet bool) pip.Options {
 	o := pip.Options{Dir: fileDir, Env: withoutVar(g.environ, "ENVSEAL_IDENTITY"), Stderr: g.Err}
+	// the proxies and CA bundle of the configuration, through pip's own
+	// variables (set after pip.Options strips PIP_* from Env); the command
+	// has already loaded the configuration, so an error cannot be new here
+	if cfg, err := loadConfig(g.getenv); err == nil {
+		env, warnings := cfg.rc.PipEnv()
+		o.PipEnv = append(o.PipEnv, env...)
+		for _, w := range warnings {
+			fmt.Fprintln(g.Err, "warning:", w)
+		}
+	}
 	if !quiet {
 		o.Stdout = g.Err
 	}

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/envseal/envseal/env"
+	pfx "github.com/envseal/envseal/prefix"
 	"github.com/urfave/cli/v2"
 )
 
@@ -41,17 +41,17 @@ status becomes envseal's.`,
 // conda's variables, env_vars from conda-meta/state, then what the
 // packages' activate.d scripts change.
 func (g *globals) activatedEnv(c *cli.Context, prefix string) ([]string, error) {
-	pd, err := env.ReadPrefix(c.Context, prefix)
+	pd, err := pfx.ReadPrefix(c.Context, prefix)
 	if err != nil {
 		return nil, err
 	}
-	environ := env.ActivationEnv(prefix, g.environ, pd.Variables)
-	scripts, err := env.ActivateScripts(prefix)
+	environ := pfx.ActivationEnv(prefix, g.environ, pd.Variables)
+	scripts, err := pfx.ActivateScripts(prefix)
 	if err != nil {
 		return nil, err
 	}
 	if len(scripts) > 0 {
-		if environ, err = env.SourcedEnv(c.Context, environ, scripts); err != nil {
+		if environ, err = pfx.SourcedEnv(c.Context, environ, scripts); err != nil {
 			return nil, err
 		}
 	}

@@ -27,7 +27,7 @@ var identityFlag = &cli.StringFlag{Name: "identity", Aliases: []string{"i"}, Usa
 var envNameFlag = &cli.StringFlag{Name: "env-name", Usage: "environment name the secrets are bound to (default: name: of the environment.yml beside the lock, else \"default\")"}
 
 func secretsCommand(g *globals) *cli.Command {
-	common := []cli.Flag{lockFlag, identityFlag, envNameFlag}
+	common := []cli.Flag{lockFlag, identityFlag, envNameFlag, lockTimeoutFlag}
 	return &cli.Command{
 		Name:  "secrets",
 		Usage: "seal secrets to teammates' keys inside envseal.lock",
@@ -288,8 +288,14 @@ func (g *globals) openSection(c *cli.Context, create bool) (*lockfile.Lock, *sec
 }
 
 // editSecrets opens the section, applies edit and writes the lock back
-// atomically.
+// atomically. The lock's write lock is held from the read to the rename,
+// so concurrent edits (twenty `secrets set` started at once) all land.
 func (g *globals) editSecrets(c *cli.Context, edit func(*secrets.Opened) error) error {
+	wl, err := g.lockForWrite(c, c.String("lock"))
+	if err != nil {
+		return err
+	}
+	defer wl.Release()
 	l, o, path, err := g.openSection(c, c.Command.Name == "set" || c.Command.Name == "add" || c.Command.Name == "import")
 	if err != nil {
 		return err

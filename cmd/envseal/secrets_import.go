@@ -34,6 +34,13 @@ and order. envseal run passes them to the command as before.`,
 // in neither.
 func (g *globals) secretsImport(c *cli.Context) error {
 	file := c.String("file")
+	// Held from the read to the rename (environment.yml first, then the
+	// lock inside editSecrets; nothing takes them the other way round).
+	wl, err := g.lockForWrite(c, file)
+	if err != nil {
+		return err
+	}
+	defer wl.Release()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("reading environment file: %w", err)

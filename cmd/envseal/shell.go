@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/envseal/envseal/env"
+	pfx "github.com/envseal/envseal/prefix"
 	"github.com/urfave/cli/v2"
 )
 
@@ -97,13 +97,13 @@ func (g *globals) shellActivate(c *cli.Context, sh, target string) error {
 	if !prefixExists(prefix) {
 		return fmt.Errorf("no environment at %s", prefix)
 	}
-	pd, err := env.ReadPrefix(c.Context, prefix)
+	pd, err := pfx.ReadPrefix(c.Context, prefix)
 	if err != nil {
 		return err
 	}
-	after := env.ActivationEnv(prefix, g.environ, pd.Variables)
+	after := pfx.ActivationEnv(prefix, g.environ, pd.Variables)
 	writeEnvDiff(g.Out, sh, g.environ, after)
-	scripts, err := env.ActivateScripts(prefix)
+	scripts, err := pfx.ActivateScripts(prefix)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (g *globals) shellDeactivate(c *cli.Context, sh string) error {
 			vars[k] = v
 		}
 	}
-	if pd, err := env.ReadPrefix(c.Context, prefix); err == nil {
+	if pd, err := pfx.ReadPrefix(c.Context, prefix); err == nil {
 		for _, v := range pd.Variables {
 			delete(vars, v.Name)
 		}

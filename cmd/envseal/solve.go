@@ -56,11 +56,9 @@ func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, erro
 		if err != nil {
 			return nil, err
 		}
-		for _, w := range f.Warnings {
-			fmt.Fprintf(g.Err, "envseal: warning: %s\n", w.String())
-		}
+		g.warnFile(path, f)
 		in.file = f
-		fileChannels = f.SolverChannels()
+		fileChannels = f.Channels
 	}
 	setup, err := g.newChannelSetup(c, cfg, fileChannels)
 	if err != nil {
@@ -77,6 +75,7 @@ func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, erro
 		if err != nil {
 			return nil, &usageError{msg: err.Error()}
 		}
+		g.warnIgnoredBrackets("", arg, spec)
 		in.specs = append(in.specs, spec)
 	}
 	if in.priority, err = channelPriority(c, cfg); err != nil {
@@ -270,4 +269,32 @@ func channelPriority(c *cli.Context, cfg *config) (resolver.ChannelPriority, err
 		return 0, usagef("--channel-priority: %v", err)
 	}
 	return p, nil
+}
+
+// warnFile prints the problems conda tolerates in the environment file at
+// path: the parser's warnings, and bracket text its specs drop.
+func (g *globals) warnFile(path string, f *env.File) {
+	for _, w := range f.Warnings {
+		fmt.Fprintf(g.Err, "envseal: warning: %s\n", w.String())
+	}
+	for _, d := range f.Dependencies {
+		where := path
+		if d.Line > 0 {
+			where = fmt.Sprintf("%s:%d:%d", path, d.Line, d.Column)
+		}
+		g.warnIgnoredBrackets(where, d.String(), d.Spec)
+	}
+}
+
+// warnIgnoredBrackets says that spec (written text) lost the bracket text
+// conda's parser drops, such as pip-style extras ("nbconvert[execute]").
+func (g *globals) warnIgnoredBrackets(where, text string, spec conda.MatchSpec) {
+	if spec.IgnoredBrackets == "" {
+		return
+	}
+	if where != "" {
+		where += ": "
+	}
+	fmt.Fprintf(g.Err, "envseal: warning: %s%q: ignoring %q in brackets, as conda does (only key=value pairs count there; pip extras belong in the pip: section); solving for %s\n",
+		where, text, spec.IgnoredBrackets, spec.String())
 }

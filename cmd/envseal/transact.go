@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/internal/pkgcache"
 	"github.com/envseal/envseal/lockfile"
+	pfx "github.com/envseal/envseal/prefix"
 )
 
 // change is what a solve means for a prefix: records to link (in
@@ -21,9 +23,10 @@ type change struct {
 }
 
 // diffPrefix compares a solution with what is installed. A record is kept
-// when the same dist from the same channel is installed.
-func diffPrefix(sol []*conda.Record, installed []*env.InstalledRecord) change {
-	have := map[string]*env.InstalledRecord{}
+// when the same dist from the same channel is installed, unless python's
+// minor version changes under a noarch: python package.
+func diffPrefix(sol []*conda.Record, installed []*pfx.InstalledRecord) change {
+	have := map[string]*pfx.InstalledRecord{}
 	for _, r := range installed {
 		have[r.Name] = r
 	}
@@ -39,6 +42,14 @@ func diffPrefix(sol []*conda.Record, installed []*env.InstalledRecord) change {
 	for _, r := range installed {
 		if !want[r.Name] {
 			ch.unlink = append(ch.unlink, r.Name)
+		}
+	}
+	// A new python minor version moves site-packages: the noarch: python
+	// packages that stay are relinked there (installing a record whose
+	// name is installed replaces it), as conda's solve_for_diff does.
+	for _, r := range pfx.NoarchRelinks(installed, sol) {
+		if !slices.Contains(ch.link, r) {
+			ch.link = append(ch.link, r)
 		}
 	}
 	sort.Strings(ch.unlink)
@@ -88,16 +99,21 @@ func dependencyOrder(recs []*conda.Record) []*conda.Record {
 	return out
 }
 
-// packageCache returns the shared package cache for cfg.
-func (g *globals) packageCache(cfg *config, quiet bool) *pkgcache.Cache {
-	c := &pkgcache.Cache{Dirs: cfg.PkgsDirs}
+// packageCache returns the shared package cache for cfg, downloading
+// through cfg's proxies and CAs.
+func (g *globals) packageCache(cfg *config, quiet bool) (*pkgcache.Cache, error) {
+	client, err := cfg.httpClient(0) // pkgcache bounds stalls itself
+	if err != nil {
+		return nil, err
+	}
+	c := &pkgcache.Cache{Dirs: cfg.PkgsDirs, HTTPClient: client}
 	if !quiet {
 		c.Progress = g.Err
 	}
 	// Real packages (ncurses' terminfo) hold names differing only by case;
 	// that is only a hazard on case-insensitive file systems.
 	c.Extract.AllowCaseCollisions = caseSensitiveFS()
-	return c
+	return c, nil
 }
 
 // applyOptions describes one transaction.
@@ -113,16 +129,19 @@ type applyOptions struct {
 
 // apply fetches the records to link and changes the prefix in one
 // transaction.
-func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOptions) (*env.Result, error) {
-	plan := &env.Plan{
+func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOptions) (*pfx.Result, error) {
+	plan := &pfx.Plan{
 		Unlink:      ch.unlink,
 		UpdateSpecs: o.updateSpecs,
 		RemoveSpecs: o.removeSpecs,
-		Variables:   o.variables,
+		Variables:   stateVariables(o.variables),
 		Cmd:         historyCmd(os.Args),
 	}
 	if len(ch.link) > 0 {
-		cache := g.packageCache(cfg, o.quiet)
+		cache, err := g.packageCache(cfg, o.quiet)
+		if err != nil {
+			return nil, err
+		}
 		urlFor := o.urlFor
 		if urlFor == nil {
 			urlFor = func(r *conda.Record) string { return r.URL }
@@ -140,10 +159,10 @@ func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOpti
 			if !ok {
 				return nil, fmt.Errorf("package cache returned no entry for %s", r.DistName())
 			}
-			plan.Link = append(plan.Link, env.Package{Record: r, Dir: e.Dir, Tarball: e.Archive, RequestedSpec: o.requested[r.Name]})
+			plan.Link = append(plan.Link, pfx.Package{Record: r, Dir: e.Dir, Tarball: e.Archive, RequestedSpec: o.requested[r.Name]})
 		}
 	}
-	res, err := env.Apply(ctx, o.prefix, plan, &env.ApplyOptions{Version: "envseal " + version})
+	res, err := pfx.Apply(ctx, o.prefix, plan, &pfx.ApplyOptions{Version: "envseal " + version})
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +215,20 @@ func specStrings(specs []conda.MatchSpec) []string {
 	out := make([]string, len(specs))
 	for i, s := range specs {
 		out[i] = s.String()
+	}
+	return out
+}
+
+// stateVariables converts an environment file's variables to the prefix's
+// conda-meta/state ones, keeping nil (keep the prefix's) apart from empty
+// (clear them).
+func stateVariables(vs []env.Variable) []pfx.Variable {
+	if vs == nil {
+		return nil
+	}
+	out := make([]pfx.Variable, len(vs))
+	for i, v := range vs {
+		out[i] = pfx.Variable(v)
 	}
 	return out
 }
