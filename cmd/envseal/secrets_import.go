@@ -94,7 +94,7 @@ func (g *globals) secretsImport(c *cli.Context) error {
 	if err := atomicfile.WriteFile(file, rewritten, mode); err != nil {
 		return fmt.Errorf("the values are sealed in %s, but %s could not be rewritten (remove the variables by hand): %w", c.String("lock"), file, err)
 	}
-	fmt.Fprintf(g.Err, "envseal: sealed %s into %s and removed them from %s\n", strings.Join(removed, ", "), c.String("lock"), file)
+	fmt.Fprintf(g.Err, "envseal: sealed %s into %s; removed from %s\n", strings.Join(removed, ", "), c.String("lock"), file)
 	fmt.Fprintln(g.Err, "envseal: environments created before still hold them in conda-meta/state until they are re-created; `envseal run` passes the sealed values")
 	return nil
 }
