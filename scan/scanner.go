@@ -65,15 +65,10 @@ func New(opts Options) *Scanner { return &Scanner{opts: opts} }
 // allowMarker on a line silences the findings of that line.
 var allowMarker = []byte("envseal:allow")
 
-// Skipped reports whether the allow-list drops the file name entirely.
-func (s *Scanner) Skipped(name string) bool {
-	return s.opts.Ignore != nil && s.opts.Ignore.File(name)
-}
-
 // Scan returns the findings in data, the content of the file name, sorted
 // by line then rule, one per (line, rule, name). Binary content (a NUL byte
 // in the first 8000 bytes, git's test) has none. Scan does not consult the
-// allow-list's file patterns (see [Scanner.Skipped]); its PATTERN:RULE
+// allow-list's file patterns (see [Ignore.File]); its PATTERN:RULE
 // entries and envseal:allow lines do apply.
 func (s *Scanner) Scan(name string, data []byte) []Finding {
 	if isBinary(data) {
