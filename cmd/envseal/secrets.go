@@ -42,10 +42,11 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 		Subcommands: []*cli.Command{
 			{
 				Name:  "keygen",
-				Usage: "create an age identity (written 0600) and print its public key",
+				Usage: "create a post-quantum age identity (written 0600) and print its public key",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "identity file (default ~/.config/envseal/identity.txt)"},
 					&cli.BoolFlag{Name: "force", Usage: "overwrite an existing identity file"},
+					&cli.BoolFlag{Name: "classic", Usage: "make an X25519 key (age1…) instead of a post-quantum one (age1pq1…), for tools older than age 1.3"},
 				},
 				Action: func(c *cli.Context) error { return g.secretsKeygen(c) },
 			},
@@ -137,7 +138,11 @@ func (g *globals) secretsKeygen(c *cli.Context) error {
 	if _, err := os.Stat(path); err == nil && !c.Bool("force") {
 		return fmt.Errorf("%s already exists (use --force to replace it; the secrets sealed to it would be lost to you)", path)
 	}
-	id, err := secrets.GenerateIdentity()
+	generate := secrets.GenerateIdentity
+	if c.Bool("classic") {
+		generate = secrets.GenerateClassicIdentity
+	}
+	id, err := generate()
 	if err != nil {
 		return err
 	}

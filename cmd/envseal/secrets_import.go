@@ -32,10 +32,12 @@ and order. envseal run passes them to the command as before.`,
 // secretsImport seals first and rewrites the environment file second, each
 // atomically: a failure in between leaves the values in both places, never
 // in neither.
+//
+// The environment file's write lock is held from its read to its rewrite
+// (and envseal.lock's inside it, by editSecrets: always in that order, so
+// two commands never wait on each other).
 func (g *globals) secretsImport(c *cli.Context) error {
 	file := c.String("file")
-	// Held from the read to the rename (environment.yml first, then the
-	// lock inside editSecrets; nothing takes them the other way round).
 	wl, err := g.lockForWrite(c, file)
 	if err != nil {
 		return err
