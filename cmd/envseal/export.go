@@ -68,7 +68,7 @@ func (g *globals) exportPrefix(c *cli.Context, cfg *config, format string) ([]by
 		recs = append(recs, &r.Record)
 	}
 	if format == "environment" || format == "yml" || format == "yaml" {
-		vars, err := g.withoutSealed(c, fileVariables(pd.Variables), "envseal.lock")
+		vars, err := withoutSealed(fileVariables(pd.Variables), "envseal.lock")
 		if err != nil {
 			return nil, err
 		}

@@ -96,17 +96,15 @@ func (g *globals) secretsImport(c *cli.Context) error {
 	if err := atomicfile.WriteFile(file, rewritten, mode); err != nil {
 		return fmt.Errorf("the values are sealed in %s, but %s could not be rewritten (remove the variables by hand): %w", c.String("lock"), file, err)
 	}
-	fmt.Fprintf(g.Err, "envseal: sealed %s into %s; removed from %s\n", strings.Join(removed, ", "), c.String("lock"), file)
+	fmt.Fprintf(g.Err, "envseal: sealed %s into %s and removed them from %s\n", strings.Join(removed, ", "), c.String("lock"), file)
 	fmt.Fprintln(g.Err, "envseal: environments created before still hold them in conda-meta/state until they are re-created; `envseal run` passes the sealed values")
 	return nil
 }
 
 // withoutSealed drops the variables whose names are sealed in the lock at
-// lockPath (names are in clear there) and, when the user's identity opens
-// the section, those whose value is a sealed value under another name:
-// export never writes a value that belongs in the seal, even from a prefix
-// made before `secrets import`.
-func (g *globals) withoutSealed(c *cli.Context, vars []env.Variable, lockPath string) ([]env.Variable, error) {
+// lockPath (names are in clear there): export never writes a value that
+// belongs in the seal, even from a prefix made before `secrets import`.
+func withoutSealed(vars []env.Variable, lockPath string) ([]env.Variable, error) {
 	if len(vars) == 0 {
 		return vars, nil
 	}
@@ -120,32 +118,9 @@ func (g *globals) withoutSealed(c *cli.Context, vars []env.Variable, lockPath st
 	if l.Secrets == nil {
 		return vars, nil
 	}
-	sealed := func(v env.Variable) bool {
-		return slices.ContainsFunc(l.Secrets.Entries, func(e secrets.Entry) bool { return e.Name == v.Name })
-	}
-	if ids, _, err := g.identities(c); err == nil {
-		if o, err := l.Secrets.Open(lockEnvName(c, lockPath), ids...); err == nil {
-			defer o.Close()
-			byName := sealed
-			sealed = func(v env.Variable) bool {
-				if byName(v) {
-					return true
-				}
-				for _, n := range o.Names() {
-					val, _ := o.Get(n)
-					same := string(val) == v.Value
-					clear(val)
-					if same {
-						return true
-					}
-				}
-				return false
-			}
-		}
-	}
 	var out []env.Variable
 	for _, v := range vars {
-		if !sealed(v) {
+		if !slices.ContainsFunc(l.Secrets.Entries, func(e secrets.Entry) bool { return e.Name == v.Name }) {
 			out = append(out, v)
 		}
 	}
