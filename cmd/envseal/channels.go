@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,6 +36,7 @@ type channelSetup struct {
 	// noDefaults is true when an environment file's "nodefaults" dropped
 	// the configured channels from this setup.
 	noDefaults bool
+	progress io.Writer // repodata download progress; nil with -q/--json
 }
 
 // newChannelSetup resolves -c/--override-channels/--platform against the
@@ -65,6 +67,9 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(g.Err, "warning:", w)
+	}
+	if !c.Bool("quiet") && !c.Bool("json") {
+		s.progress = g.Err
 	}
 	flagChannels := c.StringSlice("channel")
 	if c.Bool("override-channels") && len(flagChannels) == 0 && len(fileChannels) == 0 {
@@ -171,6 +176,7 @@ func (s *channelSetup) load(ctx context.Context, channels []conda.Channel) (*cha
 		CacheDir:   s.cfg.RepodataCache,
 		Offline:    s.offline,
 		UserAgent:  "envseal/" + version,
+		Progress:   s.progress,
 	}
 	idx, err := l.Load(ctx, channels, string(s.platform))
 	if err != nil {

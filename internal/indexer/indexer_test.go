@@ -16,11 +16,17 @@ import (
 
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared corpus not found at %s (it lives beside the repository): %v", dir, err)
+	dirs := []string{os.Getenv("ENVSEAL_CORPUS"), filepath.Join("..", "..", "..", "shared", "corpus"), "/work/shared/corpus"}
+	for _, dir := range dirs {
+		if dir == "" {
+			continue
+		}
+		if _, err := os.Stat(dir); err == nil {
+			return dir
+		}
 	}
-	return dir
+	t.Skipf("shared corpus not found at $ENVSEAL_CORPUS or %s (it lives beside the repository)", dirs[1])
+	return ""
 }
 
 func copyFile(t *testing.T, src, dst string) {
