@@ -70,6 +70,7 @@ demo: fixture
 	$(ESW) run -n demo-locked -- hello
 	$(ESW) export -n demo-locked
 	@if grep -q '$(DEMO_SECRET)' $(DEMO_WORK)/envseal.lock; then echo "PLAINTEXT FOUND in envseal.lock"; exit 1; else echo "grep '$(DEMO_SECRET)' envseal.lock: no plaintext in the lockfile"; fi
+	ENVSEAL_ROOT=$(DEMO_ROOT) ./examples/guard-demo.sh $(DEMO_WORK) $(CURDIR)/$(BIN)
 
 bench: build
 	./bench/run.sh

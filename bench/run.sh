@@ -51,7 +51,7 @@ ratio() { printf '  %-64s %7.2fx\n' "$1" "$(echo "$2 / $3" | bc -l)"; }
 echo "== Go benchmarks (benchtime $benchtime; BENCHTIME=2s for steadier figures)"
 if [ -d "$corpus" ]; then go run ./bench/gen -o .cache/bench-channel >/dev/null; fi
 go test -run '^$' -bench . -benchmem -benchtime="$benchtime" \
-	./conda/ ./channel/ ./resolver/ ./internal/archive/ ./internal/pkgcache/ ./env/ ./prefix/ ./lockfile/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL|---)' || true
+	./conda/ ./channel/ ./resolver/ ./internal/archive/ ./internal/pkgcache/ ./env/ ./prefix/ ./lockfile/ ./scan/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL|---)' || true
 
 if [ ! -d "$corpus" ]; then
 	echo "bench: $corpus is absent; skipping the command timings that need the corpus"
