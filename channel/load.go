@@ -152,6 +152,7 @@ func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string
 		return nil, err
 	}
 	g.progress = newLoadProgress(l.Progress)
+	g.client = l.shardClient(l.MaxShardFetches)
 	defer g.progress.closeLoad()
 	var wg sync.WaitGroup
 	for ci, ch := range channels {

@@ -72,6 +72,7 @@ type shardSource struct {
 // fetchGroup is shared by the sharded subdirs of one Load: the bound on
 // concurrent requests and one zstd decoder.
 type fetchGroup struct {
+	client   *http.Client // for shards: keeps enough idle connections
 	sem      chan struct{}
 	dec      *zstd.Decoder
 	progress *loadProgress
@@ -85,7 +86,29 @@ func newFetchGroup(n int) (*fetchGroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fetchGroup{sem: make(chan struct{}, n), dec: dec}, nil
+	return &fetchGroup{sem: make(chan struct{}, n), dec: dec, client: &http.Client{}}, nil
+}
+
+// shardClient returns the client for n parallel shard requests: the
+// Loader's, but when it uses the default transport (which keeps two idle
+// connections per host, so that most parallel requests would pay a new
+// connection), a copy of that transport keeping n.
+func (l *Loader) shardClient(n int) *http.Client {
+	if n <= 0 {
+		n = defaultShardFetches
+	}
+	c := http.Client{}
+	if l.HTTPClient != nil {
+		c = *l.HTTPClient
+	}
+	if c.Transport == nil {
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			t := dt.Clone()
+			t.MaxIdleConnsPerHost = n
+			c.Transport = t
+		}
+	}
+	return &c
 }
 
 func (g *fetchGroup) unzstd(raw []byte) ([]byte, error) {
@@ -269,7 +292,7 @@ func (s *shardSource) raw(hash [32]byte, file string) (raw []byte, fromCache boo
 	if s.l.UserAgent != "" {
 		req.Header.Set("User-Agent", s.l.UserAgent)
 	}
-	resp, err := s.l.client().Do(req)
+	resp, err := s.fetches.client.Do(req)
 	if err != nil {
 		return nil, false, scrubURLError(err)
 	}
