@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"hash/crc32"
@@ -223,5 +224,46 @@ func TestHTTPStreamedToCache(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLocalZstCopy: a local channel with only repodata.json.zst is read
+// through a decompressed copy in the cache, which a changed .zst replaces.
+func TestLocalZstCopy(t *testing.T) {
+	ch := t.TempDir()
+	sub := filepath.Join(ch, "linux-64")
+	os.MkdirAll(sub, 0o755)
+	zst := filepath.Join(sub, "repodata.json.zst")
+	if err := os.WriteFile(zst, zstdBytesT(repodataDoc("linux-64", "a-1.0-0")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := &Loader{CacheDir: t.TempDir()}
+	load := func(name string) string {
+		ix, err := l.LoadSources(context.Background(), []Source{{URL: ch}}, "linux-64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src := ix.Subdirs()[0].Source; src != zst {
+			t.Errorf("source %s, want %s", src, zst)
+		}
+		return strings.Join(names(t, ix, name), " ")
+	}
+	if got := load("a"); got != "a-1.0-0.tar.bz2" {
+		t.Errorf("a = %q", got)
+	}
+	copyPath := strings.TrimSuffix(l.localIndexPath(zst), ".idx") + ".json"
+	if b, err := os.ReadFile(copyPath); err != nil || !bytes.Equal(b, repodataDoc("linux-64", "a-1.0-0")) {
+		t.Fatalf("decompressed copy: %v", err)
+	}
+	if got := load("a"); got != "a-1.0-0.tar.bz2" {
+		t.Errorf("a from the copy = %q", got)
+	}
+	if err := os.WriteFile(zst, zstdBytesT(repodataDoc("linux-64", "b-2.0-0", "b-2.1-0")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().Add(time.Minute)
+	os.Chtimes(zst, future, future)
+	if got := load("b"); got != "b-2.0-0.tar.bz2 b-2.1-0.tar.bz2" {
+		t.Errorf("b after the change = %q", got)
 	}
 }
