@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/envseal/envseal/conda"
@@ -76,6 +77,10 @@ type fetchGroup struct {
 	sem      chan struct{}
 	dec      *zstd.Decoder
 	progress *loadProgress
+
+	qmu     sync.Mutex
+	queue   []prefetchJob // background loads not started yet
+	workers int           // goroutines draining queue, at most cap(sem)
 }
 
 func newFetchGroup(n int) (*fetchGroup, error) {
@@ -435,16 +440,50 @@ func prefetch(group []*part, names []string) {
 			}
 			s := &p.slots[i]
 			if s.started.CompareAndSwap(false, true) {
-				// Counted from now, so that the progress display sees
-				// one burst while the dependency graph is walked.
-				prog := p.shards.fetches.progress
-				prog.shardLoadStart()
-				go func() {
-					defer prog.shardLoadEnd()
-					p.records(i)
-				}()
+				p.shards.fetches.enqueue(p, i)
 			}
 		}
+	}
+}
+
+// prefetchJob is a queued background load of one name's shard.
+type prefetchJob struct {
+	p *part
+	i int
+}
+
+// enqueue queues a background load and starts a worker when fewer than the
+// fetch bound are running: a dependency graph of thousands of names never
+// holds more than that many goroutines. The load counts towards the
+// progress burst from now on.
+func (g *fetchGroup) enqueue(p *part, i int) {
+	g.progress.shardLoadStart()
+	g.qmu.Lock()
+	g.queue = append(g.queue, prefetchJob{p, i})
+	start := g.workers < cap(g.sem)
+	if start {
+		g.workers++
+	}
+	g.qmu.Unlock()
+	if start {
+		go g.work()
+	}
+}
+
+func (g *fetchGroup) work() {
+	for {
+		g.qmu.Lock()
+		if len(g.queue) == 0 {
+			g.workers--
+			g.qmu.Unlock()
+			return
+		}
+		j := g.queue[0]
+		g.queue[0] = prefetchJob{}
+		g.queue = g.queue[1:]
+		g.qmu.Unlock()
+		j.p.records(j.i)
+		g.progress.shardLoadEnd()
 	}
 }
 
