@@ -36,7 +36,7 @@ type channelSetup struct {
 	// noDefaults is true when an environment file's "nodefaults" dropped
 	// the configured channels from this setup.
 	noDefaults bool
-	progress io.Writer // repodata download progress; nil with -q/--json
+	progress   io.Writer // repodata download progress; nil with -q/--json
 }
 
 // newChannelSetup resolves -c/--override-channels/--platform against the
