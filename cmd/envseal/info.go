@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/envseal/envseal/conda"
-	"github.com/envseal/envseal/internal/hostinfo"
+	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -22,43 +22,12 @@ func infoCommand(g *globals) *cli.Command {
 	}
 }
 
-// virtualPackages returns the virtual packages for plat: detected on this
-// machine when plat is the host's, else defaults for the foreign platform
-// (marked Defaulted); CONDA_OVERRIDE_* apply either way.
-func (g *globals) virtualPackages(plat conda.Platform) ([]conda.VirtualPackage, error) {
-	return hostinfo.Detect(plat, g.lookupEnv)
-}
-
 func (g *globals) info(c *cli.Context) error {
-	cfg, err := loadConfig(g.getenv)
+	res, err := ops.Info(c.Context, ops.InfoOptions{Host: g.host(true, nil), Platform: c.String("platform")})
 	if err != nil {
 		return err
 	}
-	plat, err := g.targetPlatform(c.String("platform"))
-	if err != nil {
-		return err
-	}
-	vps, err := g.virtualPackages(plat)
-	if err != nil {
-		return err
-	}
-	chCfg := conda.ChannelConfig{Alias: cfg.ChannelAlias, HomeDir: g.getenv("HOME")}
-	var channelURLs []string
-	for _, name := range cfg.Channels {
-		ch, err := conda.ParseChannel(name, chCfg)
-		if err != nil {
-			return fmt.Errorf("configured channel: %w", err)
-		}
-		members := []conda.Channel{ch}
-		if ch.IsDefaults() {
-			if members, err = conda.ExpandDefaults(chCfg, plat); err != nil {
-				return err
-			}
-		}
-		for _, m := range members {
-			channelURLs = append(channelURLs, m.SubdirURL(plat), m.SubdirURL("noarch"))
-		}
-	}
+	cfg, plat, vps, channelURLs := res.Config, res.Platform, res.Virtual, res.ChannelURLs
 	if c.Bool("json") {
 		virtual := make([][]string, len(vps))
 		var defaulted []string

@@ -3,10 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/envseal/envseal/ops"
 	pfx "github.com/envseal/envseal/prefix"
 	"github.com/urfave/cli/v2"
 )
@@ -27,18 +26,11 @@ func listCommand(g *globals) *cli.Command {
 }
 
 func (g *globals) list(c *cli.Context) error {
-	cfg, err := loadConfig(g.getenv)
+	res, err := ops.List(c.Context, ops.ListOptions{Host: g.host(true, nil), Name: c.String("name"), Prefix: c.String("prefix")})
 	if err != nil {
 		return err
 	}
-	prefix, err := g.existingPrefix(c, cfg)
-	if err != nil {
-		return err
-	}
-	pd, err := g.readPrefix(c, prefix)
-	if err != nil {
-		return err
-	}
+	prefix, pd := res.Prefix, res.Installed
 	switch {
 	case c.Bool("json"):
 		out := make([]map[string]any, 0, len(pd.Records))
@@ -91,27 +83,14 @@ func envsCommand(g *globals) *cli.Command {
 		Usage: "list the environments in the envs directories",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print {\"envs\": [paths]}"}},
 		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(g.getenv)
+			res, err := ops.Envs(c.Context, g.host(true, nil))
 			if err != nil {
 				return err
 			}
-			var envs []string
-			for _, dir := range cfg.EnvsDirs {
-				entries, err := os.ReadDir(dir)
-				if err != nil {
-					continue
-				}
-				for _, e := range entries {
-					p := filepath.Join(dir, e.Name())
-					if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && prefixExists(p) {
-						envs = append(envs, p)
-					}
-				}
-			}
+			envs, active := res.Envs, res.Active
 			if c.Bool("json") {
 				return writeJSON(g.Out, map[string]any{"envs": nonNil(envs)})
 			}
-			active := g.getenv("CONDA_PREFIX")
 			fmt.Fprintf(g.Out, "# envseal environments:\n#\n")
 			for _, p := range envs {
 				mark := " "
@@ -142,72 +121,24 @@ func cleanCommand(g *globals) *cli.Command {
 }
 
 func (g *globals) clean(c *cli.Context) error {
-	cfg, err := loadConfig(g.getenv)
+	res, err := ops.Clean(c.Context, ops.CleanOptions{Host: g.host(true, nil),
+		Tarballs: c.Bool("tarballs") || c.Bool("all"), Packages: c.Bool("packages") || c.Bool("all"), DryRun: c.Bool("dry-run")})
 	if err != nil {
 		return err
 	}
-	tarballs := c.Bool("tarballs") || c.Bool("all")
-	packages := c.Bool("packages") || c.Bool("all")
-	if !tarballs && !packages {
-		return usagef("clean: choose --tarballs, --packages or --all")
-	}
-	cache := g.packageCache(cfg, true)
-	result := map[string]any{}
-	var total int64
-	if tarballs {
-		rep, err := cache.CleanTarballs(c.Context, c.Bool("dry-run"))
-		if err != nil {
-			return err
-		}
-		result["tarballs"] = map[string]any{"paths": nonNil(rep.Paths), "bytes": rep.Bytes}
-		total += rep.Bytes
-	}
-	if packages {
-		inUse, err := g.packagesInUse(c, cfg)
-		if err != nil {
-			return err
-		}
-		rep, err := cache.CleanUnused(c.Context, inUse, c.Bool("dry-run"))
-		if err != nil {
-			return err
-		}
-		result["packages"] = map[string]any{"paths": nonNil(rep.Paths), "bytes": rep.Bytes}
-		total += rep.Bytes
-	}
 	if c.Bool("json") {
-		result["success"], result["dry_run"] = true, c.Bool("dry-run")
+		result := map[string]any{"success": true, "dry_run": c.Bool("dry-run")}
+		for key, rep := range map[string]*ops.CleanReport{"tarballs": res.Tarballs, "packages": res.Packages} {
+			if rep != nil {
+				result[key] = map[string]any{"paths": nonNil(rep.Paths), "bytes": rep.Bytes}
+			}
+		}
 		return writeJSON(g.Out, result)
 	}
 	verb := "Removed"
 	if c.Bool("dry-run") {
 		verb = "Would remove"
 	}
-	fmt.Fprintf(g.Out, "%s %s from the package cache.\n", verb, humanBytes(total))
+	fmt.Fprintf(g.Out, "%s %s from the package cache.\n", verb, humanBytes(res.Bytes))
 	return nil
-}
-
-// packagesInUse returns the dist names linked into any environment of the
-// envs directories.
-func (g *globals) packagesInUse(c *cli.Context, cfg *config) (map[string]bool, error) {
-	inUse := map[string]bool{}
-	for _, dir := range cfg.EnvsDirs {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			p := filepath.Join(dir, e.Name())
-			if !prefixExists(p) {
-				continue
-			}
-			pd, err := pfx.ReadPrefix(c.Context, p)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range pd.Records {
-				inUse[r.DistName()] = true
-			}
-		}
-	}
-	return inUse, nil
 }

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"sort"
 	"strings"
 
-	"github.com/envseal/envseal/channel"
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/ops"
 	"github.com/envseal/envseal/resolver"
 	"github.com/urfave/cli/v2"
 )
@@ -32,142 +31,24 @@ When an exact name matches nothing, "*name*" is tried (as conda does).`,
 	}
 }
 
-// packagesNotFoundError is conda's PackagesNotFoundError: nothing in the
-// searched channels matches.
-type packagesNotFoundError struct {
-	Specs    []string
-	Channels []string
-}
-
-func (e *packagesNotFoundError) Error() string {
-	var b strings.Builder
-	b.WriteString("the following packages are not available from current channels:\n")
-	for _, s := range e.Specs {
-		fmt.Fprintf(&b, "\n  - %s\n", s)
-	}
-	b.WriteString("\nCurrent channels:\n\n")
-	for _, c := range e.Channels {
-		fmt.Fprintf(&b, "  - %s\n", c)
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
 func (g *globals) search(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usagef("search: want exactly one SPEC, got %d arguments", c.NArg())
 	}
 	asJSON := c.Bool("json")
-	err := g.doSearch(c, c.Args().First(), asJSON)
-	if err != nil && asJSON {
-		writeJSONError(g.Out, err)
-		return &silentError{code: exitCode(c.Context, err), err: err}
+	res, err := ops.Search(c.Context, ops.SearchOptions{Host: g.host(true, nil), ChannelOptions: channelOptions(c),
+		Spec: c.Args().First(), SkipFlexible: c.Bool("skip-flexible-search")})
+	if res != nil && res.Flexible != nil && !asJSON {
+		fmt.Fprintf(g.Out, "No match found for: %s. Search: %s\n", res.Spec.String(), res.Flexible.String())
 	}
-	return err
-}
-
-func (g *globals) doSearch(c *cli.Context, arg string, asJSON bool) error {
-	cfg, err := loadConfig(g.getenv)
 	if err != nil {
-		return err
-	}
-	spec, err := conda.ParseMatchSpec(arg)
-	if err != nil {
-		return &usageError{msg: err.Error()}
-	}
-	setup, err := g.newChannelSetup(c, cfg, nil)
-	if err != nil {
-		return err
-	}
-	chans := setup.channels
-	if spec.Channel != nil && !spec.Channel.IsPattern() {
-		chans, setup.channels = nil, nil
-		if err := setup.addChannels([]string{spec.Channel.Name()}); err != nil {
-			return err
-		}
-		chans = setup.channels
-	}
-	if spec.Subdir != "" {
-		plat, err := conda.ParsePlatform(spec.Subdir)
-		if err != nil {
-			return &usageError{msg: fmt.Sprintf("invalid subdir in spec %q: %v", arg, err)}
-		}
-		setup.platform = plat
-	}
-	idx, err := setup.load(c.Context, chans)
-	if err != nil {
-		return err
-	}
-	matches, err := searchIndex(idx, spec)
-	if err != nil {
-		return err
-	}
-	if len(matches) == 0 && spec.IsExactName() && !c.Bool("skip-flexible-search") {
-		flex := spec
-		flex.Name = "*" + spec.Name + "*"
-		if !asJSON {
-			fmt.Fprintf(g.Out, "No match found for: %s. Search: %s\n", spec.String(), flex.String())
-		}
-		if matches, err = searchIndex(idx, flex); err != nil {
-			return err
-		}
-	}
-	if len(matches) == 0 {
-		nf := &packagesNotFoundError{Specs: []string{spec.String()}}
-		for _, ch := range chans {
-			nf.Channels = append(nf.Channels, ch.SubdirURL(setup.platform), ch.SubdirURL("noarch"))
-		}
-		return nf
+		return jsonErrors(c, g.Out, err)
 	}
 	if asJSON {
-		return writeSearchJSON(g.Out, matches, setup)
+		return writeSearchJSON(g.Out, res.Records, res.Channel)
 	}
-	writeSearchTable(g.Out, matches)
+	writeSearchTable(g.Out, res.Records)
 	return nil
-}
-
-// searchIndex returns every record of idx that spec matches, sorted as
-// conda's search sorts: by name, VersionOrder, then build string; records
-// equal in all three keep channel-priority order.
-func searchIndex(idx *channel.Index, spec conda.MatchSpec) ([]*conda.Record, error) {
-	var names []string
-	if spec.IsExactName() {
-		names = []string{spec.Name}
-	} else {
-		names = idx.Names()
-	}
-	var out []*conda.Record
-	for _, n := range names {
-		if !spec.IsExactName() && !nameMatches(spec, n) {
-			continue
-		}
-		recs, err := idx.Candidates(n)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range recs {
-			if spec.Match(r) {
-				out = append(out, r)
-			}
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		if c := a.Version.Compare(b.Version); c != 0 {
-			return c < 0
-		}
-		return a.Build < b.Build
-	})
-	return out, nil
-}
-
-// nameMatches is a cheap pre-filter on the name alone, so that a glob
-// search does not decode every record of a 465,000-record channel.
-func nameMatches(spec conda.MatchSpec, name string) bool {
-	probe := conda.MatchSpec{Name: spec.Name}
-	return probe.Match(&conda.Record{Name: name})
 }
 
 func writeSearchTable(w io.Writer, recs []*conda.Record) {
@@ -179,7 +60,7 @@ func writeSearchTable(w io.Writer, recs []*conda.Record) {
 
 // searchRecord renders a record the way conda search --json does: the
 // repodata fields plus channel (the subdir URL), fn and url, keys sorted.
-func searchRecord(r *conda.Record, setup *channelSetup) map[string]any {
+func searchRecord(r *conda.Record, channel func(string) (conda.Channel, bool)) map[string]any {
 	m := map[string]any{
 		"name":         r.Name,
 		"version":      r.Version.String(),
@@ -194,7 +75,7 @@ func searchRecord(r *conda.Record, setup *channelSetup) map[string]any {
 		"sha256":       r.SHA256,
 		"size":         r.Size,
 		"timestamp":    r.Timestamp,
-		"channel":      recordChannelURL(r, setup),
+		"channel":      recordChannelURL(r, channel),
 	}
 	if r.Arch != "" {
 		m["arch"] = r.Arch
@@ -222,8 +103,8 @@ func searchRecord(r *conda.Record, setup *channelSetup) map[string]any {
 
 // recordChannelURL is the credential-free URL of the record's channel
 // subdir, as conda prints in "channel".
-func recordChannelURL(r *conda.Record, setup *channelSetup) string {
-	if ch, ok := setup.channelByName(r.Channel); ok {
+func recordChannelURL(r *conda.Record, channel func(string) (conda.Channel, bool)) string {
+	if ch, ok := channel(r.Channel); ok {
 		return ch.SubdirURL(conda.Platform(r.Subdir))
 	}
 	if r.URL != "" {
@@ -239,10 +120,10 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func writeSearchJSON(w io.Writer, recs []*conda.Record, setup *channelSetup) error {
+func writeSearchJSON(w io.Writer, recs []*conda.Record, channel func(string) (conda.Channel, bool)) error {
 	out := map[string][]map[string]any{}
 	for _, r := range recs {
-		out[r.Name] = append(out[r.Name], searchRecord(r, setup))
+		out[r.Name] = append(out[r.Name], searchRecord(r, channel))
 	}
 	return writeJSON(w, out)
 }
@@ -257,7 +138,7 @@ func writeJSON(w io.Writer, v any) error {
 // writeJSONError prints a failure in conda's JSON error shape.
 func writeJSONError(w io.Writer, err error) {
 	name := "CondaError"
-	var nf *packagesNotFoundError
+	var nf *ops.PackagesNotFoundError
 	var rnf *resolver.PackagesNotFoundError
 	var unsat *resolver.UnsolvableError
 	var ue *usageError

@@ -1,9 +1,8 @@
-package main
+package ops
 
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -89,18 +88,6 @@ func dependencyOrder(recs []*conda.Record) []*conda.Record {
 	return out
 }
 
-// packageCache returns the shared package cache for cfg.
-func (g *globals) packageCache(cfg *config, quiet bool) *pkgcache.Cache {
-	c := &pkgcache.Cache{Dirs: cfg.PkgsDirs}
-	if !quiet {
-		c.Progress = g.Err
-	}
-	// Real packages (ncurses' terminfo) hold names differing only by case;
-	// that is only a hazard on case-insensitive file systems.
-	c.Extract.AllowCaseCollisions = caseSensitiveFS()
-	return c
-}
-
 // applyOptions describes one transaction.
 type applyOptions struct {
 	prefix      string
@@ -114,16 +101,16 @@ type applyOptions struct {
 
 // apply fetches the records to link and changes the prefix in one
 // transaction.
-func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOptions) (*pfx.Result, error) {
+func (h *Host) apply(ctx context.Context, cfg *config, ch change, o applyOptions) (*pfx.Result, error) {
 	plan := &pfx.Plan{
 		Unlink:      ch.unlink,
 		UpdateSpecs: o.updateSpecs,
 		RemoveSpecs: o.removeSpecs,
 		Variables:   stateVariables(o.variables),
-		Cmd:         historyCmd(os.Args),
+		Cmd:         historyCmd(h.Args),
 	}
 	if len(ch.link) > 0 {
-		cache := g.packageCache(cfg, o.quiet)
+		cache := h.packageCache(cfg, o.quiet)
 		urlFor := o.urlFor
 		if urlFor == nil {
 			urlFor = func(r *conda.Record) string { return r.URL }
@@ -144,15 +131,15 @@ func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOpti
 			plan.Link = append(plan.Link, pfx.Package{Record: r, Dir: e.Dir, Tarball: e.Archive, RequestedSpec: o.requested[r.Name]})
 		}
 	}
-	res, err := pfx.Apply(ctx, o.prefix, plan, &pfx.ApplyOptions{Version: "envseal " + version})
+	res, err := pfx.Apply(ctx, o.prefix, plan, &pfx.ApplyOptions{Version: "envseal " + h.Version})
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range res.Clobbers {
-		fmt.Fprintf(g.Err, "envseal: warning: clobbered: %s\n", c.String())
+		h.warnf("clobbered: %s", c.String())
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(g.Err, "envseal: warning: %s\n", w)
+		h.warnf("%s", w)
 	}
 	return res, nil
 }

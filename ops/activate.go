@@ -1,0 +1,103 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	pfx "github.com/envseal/envseal/prefix"
+)
+
+// ActivateResult is the environment a shell gets when it activates an
+// environment: Env is the whole environment after activation; Scripts
+// are the packages' etc/conda/activate.d scripts for the shell to source.
+type ActivateResult struct {
+	Prefix  string
+	Env     []string
+	Scripts []string
+}
+
+// Activate computes what `envseal activate TARGET` changes in the
+// caller's environment (Host.Environ). target is an environment name
+// (under the first envs directory) or a path.
+func Activate(ctx context.Context, h Host, target string) (*ActivateResult, error) {
+	cfg, err := h.config()
+	if err != nil {
+		return nil, err
+	}
+	if target == "" {
+		return nil, usagef("activate: give an environment name or path")
+	}
+	prefix := target
+	if !strings.ContainsRune(target, filepath.Separator) {
+		prefix = filepath.Join(cfg.EnvsDirs[0], target)
+	}
+	if prefix, err = filepath.Abs(prefix); err != nil {
+		return nil, err
+	}
+	if !prefixExists(prefix) {
+		return nil, fmt.Errorf("no environment at %s", prefix)
+	}
+	pd, err := pfx.ReadPrefix(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	after := pfx.ActivationEnv(prefix, h.Environ, pd.Variables)
+	scripts, err := pfx.ActivateScripts(prefix)
+	if err != nil {
+		return nil, err
+	}
+	return &ActivateResult{Prefix: prefix, Env: after, Scripts: scripts}, nil
+}
+
+// Deactivate computes the environment after `envseal deactivate`: the
+// active environment's variables, bin directory and CONDA_* settings
+// undone, the one below it (CONDA_PREFIX_<n>) restored. It returns nil
+// when no environment is active.
+func Deactivate(ctx context.Context, h Host) ([]string, error) {
+	prefix := h.getenv("CONDA_PREFIX")
+	if prefix == "" {
+		return nil, nil
+	}
+	vars := map[string]string{}
+	for _, kv := range h.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	if pd, err := pfx.ReadPrefix(ctx, prefix); err == nil {
+		for _, v := range pd.Variables {
+			delete(vars, v.Name)
+		}
+	}
+	bin := filepath.Join(prefix, "bin")
+	var path []string
+	for _, p := range filepath.SplitList(vars["PATH"]) {
+		if p != bin {
+			path = append(path, p)
+		}
+	}
+	level, _ := strconv.Atoi(vars["CONDA_SHLVL"])
+	delete(vars, "CONDA_PREFIX")
+	delete(vars, "CONDA_DEFAULT_ENV")
+	delete(vars, "CONDA_PROMPT_MODIFIER")
+	if level > 0 {
+		level--
+	}
+	vars["CONDA_SHLVL"] = strconv.Itoa(level)
+	prevKey := "CONDA_PREFIX_" + strconv.Itoa(level)
+	if prev, ok := vars[prevKey]; ok && level > 0 {
+		delete(vars, prevKey)
+		vars["CONDA_PREFIX"] = prev
+		vars["CONDA_DEFAULT_ENV"] = prev
+		path = append([]string{filepath.Join(prev, "bin")}, path...)
+	}
+	vars["PATH"] = strings.Join(path, string(filepath.ListSeparator))
+	after := make([]string, 0, len(vars))
+	for k, v := range vars {
+		after = append(after, k+"="+v)
+	}
+	return after, nil
+}
