@@ -1,14 +1,17 @@
 package ops
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/internal/hostinfo"
 	"github.com/envseal/envseal/internal/pkgcache"
+	"github.com/envseal/envseal/internal/writelock"
 	pfx "github.com/envseal/envseal/prefix"
 )
 
@@ -189,3 +192,19 @@ type Config = config
 // ~/.envsealrc (or $ENVSEALRC), then the ENVSEAL_* and CONDA_* variables
 // getenv returns. getenv is the caller's view of the environment.
 func LoadConfig(getenv func(string) string) (*Config, error) { return loadConfig(getenv) }
+
+// lockForWrite takes the write lock of target (a file the operation reads,
+// changes and writes back) for the whole read-modify-write, saying once
+// (a Notice) whom it waits for. Release the lock after the rename.
+func (h *Host) lockForWrite(ctx context.Context, target string, timeout time.Duration) (*writelock.Lock, error) {
+	return writelock.Acquire(ctx, target, writelock.Options{
+		Timeout: timeout,
+		Waiting: func(pid int) {
+			if pid > 0 {
+				h.noticef("waiting for another envseal writing %s (pid %d)", target, pid)
+			} else {
+				h.noticef("waiting for another envseal writing %s", target)
+			}
+		},
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
@@ -100,6 +101,9 @@ type LockOptions struct {
 	// Update relocks only these names, keeping the other locked records
 	// where possible.
 	Update []string
+	// LockTimeout bounds the wait for another envseal writing Output (0:
+	// a minute).
+	LockTimeout time.Duration
 }
 
 // LockResult is what [Lock] did.
@@ -161,9 +165,6 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 	}
 	l := lockfile.New()
 	l.Metadata.Sources = []string{filepath.ToSlash(file)}
-	if old != nil {
-		l.Secrets = old.Secrets // carried through every relock as it is
-	}
 	update := o.Update
 	for _, t := range targets {
 		var locked []*conda.Record
@@ -230,6 +231,23 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 		h.noticef("channel credentials were written as placeholders: %s\n  store their values with `envseal secrets set NAME` (or export them) so installs can expand them", strings.Join(names, ", "))
 	}
 	l.Sort()
+	// The solve ran without the write lock (it can take long); the secrets
+	// section is read again under it, so a `secrets set` that landed
+	// meanwhile is kept.
+	wl, err := h.lockForWrite(ctx, out, o.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer wl.Release()
+	current, err := lockfile.ReadFile(out, lockfile.DecodeOptions{Filename: out, Format: lockfile.FormatEnvseal})
+	switch {
+	case err == nil:
+		l.Secrets = current.Secrets
+	case errors.Is(err, fs.ErrNotExist):
+		l.Secrets = nil
+	default:
+		return nil, err
+	}
 	if err := lockfile.WriteFile(out, l); err != nil {
 		return nil, err
 	}

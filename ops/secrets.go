@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/internal/atomicfile"
@@ -217,9 +218,15 @@ func (h *Host) openSection(opts SecretsOptions, create bool) (*lockfile.Lock, *s
 }
 
 // editSecrets opens the section, applies edit and writes the lock back
-// atomically.
-func editSecrets(opts SecretsOptions, create bool, edit func(*secrets.Opened) error) error {
+// atomically. The lock's write lock is held from the read to the rename,
+// so concurrent edits (twenty `secrets set` started at once) all land.
+func editSecrets(ctx context.Context, opts SecretsOptions, create bool, edit func(*secrets.Opened) error) error {
 	h := &opts.Host
+	wl, err := h.lockForWrite(ctx, opts.lockPath(), opts.LockTimeout)
+	if err != nil {
+		return err
+	}
+	defer wl.Release()
 	l, o, path, err := h.openSection(opts, create)
 	if err != nil {
 		return err
@@ -242,6 +249,9 @@ type SecretsOptions struct {
 	// Lock is the lockfile (default envseal.lock).
 	Lock string
 	IdentityOptions
+	// LockTimeout bounds the wait for another envseal writing Lock (0: a
+	// minute).
+	LockTimeout time.Duration
 }
 
 func (o SecretsOptions) lockPath() string {
@@ -258,7 +268,7 @@ func SecretsSet(ctx context.Context, o SecretsOptions, name string, value []byte
 	if err := CheckSecretName(name); err != nil {
 		return err
 	}
-	return editSecrets(o, true, func(s *secrets.Opened) error { return s.Set(name, value) })
+	return editSecrets(ctx, o, true, func(s *secrets.Opened) error { return s.Set(name, value) })
 }
 
 // SecretsGet opens the secrets and returns the value of name. The caller
@@ -293,7 +303,7 @@ func SecretsList(ctx context.Context, o SecretsOptions) ([]string, error) {
 
 // SecretsRm removes the secret name.
 func SecretsRm(ctx context.Context, o SecretsOptions, name string) error {
-	return editSecrets(o, false, func(s *secrets.Opened) error {
+	return editSecrets(ctx, o, false, func(s *secrets.Opened) error {
 		if !s.Remove(name) {
 			return fmt.Errorf("no secret named %q", name)
 		}
@@ -303,7 +313,7 @@ func SecretsRm(ctx context.Context, o SecretsOptions, name string) error {
 
 // SecretsRotate seals every value under a new data key.
 func SecretsRotate(ctx context.Context, o SecretsOptions) error {
-	return editSecrets(o, false, func(s *secrets.Opened) error { return s.Rotate() })
+	return editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.Rotate() })
 }
 
 // SecretsRecipientsAdd adds recipients (age1…, ssh-ed25519 …, ssh-rsa …)
@@ -333,13 +343,13 @@ func SecretsRecipientsAdd(ctx context.Context, o SecretsOptions, keys []string, 
 		}
 		rs = append(rs, r)
 	}
-	return editSecrets(o, true, func(s *secrets.Opened) error { return s.AddRecipients(rs...) })
+	return editSecrets(ctx, o, true, func(s *secrets.Opened) error { return s.AddRecipients(rs...) })
 }
 
 // SecretsRecipientsRm removes a recipient and re-keys: a new data key,
 // every value sealed again.
 func SecretsRecipientsRm(ctx context.Context, o SecretsOptions, key string) error {
-	return editSecrets(o, false, func(s *secrets.Opened) error { return s.RemoveRecipient(key) })
+	return editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.RemoveRecipient(key) })
 }
 
 // SecretsRecipients lists the recipients of the secrets: section.

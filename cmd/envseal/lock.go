@@ -26,6 +26,7 @@ secrets: section of an existing lock is kept as it is.`,
 			&cli.StringFlag{Name: "channel-priority", Usage: "strict (default), flexible or disabled"},
 			&cli.BoolFlag{Name: "no-pip", Usage: "do not add pip to python's dependencies"},
 			quietFlag(),
+			lockTimeoutFlag,
 		),
 		Action: func(c *cli.Context) error { return g.lock(c) },
 	}
@@ -35,7 +36,7 @@ func (g *globals) lock(c *cli.Context) error {
 	so := solveOptions(c)
 	so.Platform, so.Specs = "", nil
 	res, err := ops.Lock(c.Context, ops.LockOptions{Host: g.host(c.Bool("quiet"), nil), SolveOptions: so,
-		Platforms: c.StringSlice("platform"), Output: c.String("output"), Check: c.Bool("check"), Update: c.StringSlice("update")})
+		Platforms: c.StringSlice("platform"), Output: c.String("output"), Check: c.Bool("check"), Update: c.StringSlice("update"), LockTimeout: c.Duration("lock-timeout")})
 	if err != nil {
 		return err
 	}

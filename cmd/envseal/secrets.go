@@ -17,7 +17,7 @@ var identityFlag = &cli.StringFlag{Name: "identity", Aliases: []string{"i"}, Usa
 var envNameFlag = &cli.StringFlag{Name: "env-name", Usage: "environment name the secrets are bound to (default: name: of the environment.yml beside the lock, else \"default\")"}
 
 func secretsCommand(g *globals) *cli.Command {
-	common := []cli.Flag{lockFlag, identityFlag, envNameFlag}
+	common := []cli.Flag{lockFlag, identityFlag, envNameFlag, lockTimeoutFlag}
 	return &cli.Command{
 		Name:  "secrets",
 		Usage: "seal secrets to teammates' keys inside envseal.lock",
@@ -98,7 +98,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 }
 
 func (g *globals) secretsOptions(c *cli.Context) ops.SecretsOptions {
-	return ops.SecretsOptions{Host: g.host(true, nil), Lock: c.String("lock"), IdentityOptions: identityOptions(c)}
+	return ops.SecretsOptions{Host: g.host(true, nil), Lock: c.String("lock"), IdentityOptions: identityOptions(c), LockTimeout: c.Duration("lock-timeout")}
 }
 
 func (g *globals) secretsKeygen(c *cli.Context) error {
