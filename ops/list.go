@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/envseal/envseal/internal/indexer"
 	pfx "github.com/envseal/envseal/prefix"
 )
 
@@ -154,4 +155,21 @@ func packagesInUse(ctx context.Context, cfg *config) (map[string]bool, error) {
 		}
 	}
 	return inUse, nil
+}
+
+// IndexResult names the channel directory [Index] indexed.
+type IndexResult struct{ Dir string }
+
+// Index writes repodata.json (and .zst) for each subdir of dir, a
+// directory of .conda/.tar.bz2 package archives, so it can be served or
+// used as a local channel.
+func Index(ctx context.Context, dir string) (*IndexResult, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := indexer.Index(ctx, abs); err != nil {
+		return nil, err
+	}
+	return &IndexResult{Dir: abs}, nil
 }

@@ -2,9 +2,8 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
-	"github.com/envseal/envseal/internal/indexer"
+	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -21,15 +20,12 @@ Serve DIR over HTTP, or use it as a local channel: -c DIR.`,
 			if c.NArg() != 1 {
 				return usagef("index: want exactly one DIR, got %d arguments", c.NArg())
 			}
-			dir, err := filepath.Abs(c.Args().First())
+			res, err := ops.Index(c.Context, c.Args().First())
 			if err != nil {
 				return err
 			}
-			if err := indexer.Index(c.Context, dir); err != nil {
-				return err
-			}
 			if !c.Bool("quiet") {
-				fmt.Fprintf(g.Out, "indexed %s\n", dir)
+				fmt.Fprintf(g.Out, "indexed %s\n", res.Dir)
 			}
 			return nil
 		},
