@@ -1,0 +1,195 @@
+package ops_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/archive"
+	"github.com/envseal/envseal/internal/indexer"
+	"github.com/envseal/envseal/ops"
+)
+
+// exampleChannel writes a local channel of two noarch packages, greet
+// (a script) and libgreet (the message it prints), and indexes it.
+func exampleChannel(ctx context.Context, dir string) error {
+	type file struct {
+		path string
+		mode os.FileMode
+		data string
+	}
+	pkgs := []struct {
+		name    string
+		depends []string
+		files   []file
+	}{
+		{"libgreet", nil, []file{{"share/libgreet/message.txt", 0o644, "hello from a sealed environment\n"}}},
+		{"greet", []string{"libgreet >=1"}, []file{{"bin/greet", 0o755, "#!/bin/sh\ncat \"$CONDA_PREFIX/share/libgreet/message.txt\"\n"}}},
+	}
+	for _, p := range pkgs {
+		index, _ := json.Marshal(map[string]any{"name": p.name, "version": "1.0", "build": "0", "build_number": 0,
+			"depends": append([]string{}, p.depends...), "subdir": "noarch", "noarch": "generic", "license": "MIT"})
+		var paths []map[string]any
+		var files []archive.File
+		var names []string
+		for _, f := range p.files {
+			sum := sha256.Sum256([]byte(f.data))
+			paths = append(paths, map[string]any{"_path": f.path, "path_type": "hardlink", "sha256": hex.EncodeToString(sum[:]), "size_in_bytes": len(f.data)})
+			files = append(files, archive.File{Path: f.path, Mode: f.mode, Data: []byte(f.data)})
+			names = append(names, f.path)
+		}
+		pathsJSON, _ := json.Marshal(map[string]any{"paths": paths, "paths_version": 1})
+		files = append(files,
+			archive.File{Path: "info/index.json", Mode: 0o644, Data: index},
+			archive.File{Path: "info/paths.json", Mode: 0o644, Data: pathsJSON},
+			archive.File{Path: "info/files", Mode: 0o644, Data: []byte(strings.Join(names, "\n") + "\n")})
+		var buf bytes.Buffer
+		if err := archive.Write(ctx, &buf, archive.FormatConda, files, nil); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "noarch"), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "noarch", p.name+"-1.0-0.conda"), buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, string(conda.HostPlatform())), 0o755); err != nil {
+		return err
+	}
+	return indexer.Index(ctx, dir)
+}
+
+// exampleProject makes a project directory with an environment.yml on a
+// local channel, and a Host whose HOME and envseal root are inside it, so
+// no configuration of the machine is read.
+func exampleProject(ctx context.Context) (dir string, h ops.Host, err error) {
+	dir, err = os.MkdirTemp("", "envseal-example-")
+	if err != nil {
+		return "", h, err
+	}
+	channel := filepath.Join(dir, "channel")
+	if err := exampleChannel(ctx, channel); err != nil {
+		return dir, h, err
+	}
+	yml := "name: demo\nchannels:\n  - " + channel + "\ndependencies:\n  - greet\nvariables:\n  GREETING: hi\n"
+	if err := os.WriteFile(filepath.Join(dir, "environment.yml"), []byte(yml), 0o644); err != nil {
+		return dir, h, err
+	}
+	h = ops.Host{
+		Environ: []string{"HOME=" + dir, "ENVSEAL_ROOT=" + filepath.Join(dir, "root"), "PATH=/usr/bin:/bin"},
+		Version: "example",
+	}
+	return dir, h, nil
+}
+
+// Create builds an environment from an environment.yml. Events (plans,
+// warnings) are ignored here: Host.Events is nil.
+func ExampleCreate() {
+	ctx := context.Background()
+	dir, h, err := exampleProject(ctx)
+	defer os.RemoveAll(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := ops.Create(ctx, ops.CreateOptions{
+		Host: h,
+		LockedOptions: ops.LockedOptions{SolveOptions: ops.SolveOptions{
+			File:   filepath.Join(dir, "environment.yml"),
+			Prefix: filepath.Join(dir, "env"),
+			// Only the file's channel, not the configured conda-forge.
+			ChannelOptions: ops.ChannelOptions{OverrideChannels: true},
+		}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range res.Plan.Records {
+		fmt.Println(r.Name, r.Version, r.Build)
+	}
+	msg, err := os.ReadFile(filepath.Join(res.Prefix, "share", "libgreet", "message.txt"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(msg))
+	// Output:
+	// greet 1.0 0
+	// libgreet 1.0 0
+	// hello from a sealed environment
+}
+
+// Lock solves the environment file and writes envseal.lock; with Check it
+// says whether the lock still matches its inputs.
+func ExampleLock() {
+	ctx := context.Background()
+	dir, h, err := exampleProject(ctx)
+	defer os.RemoveAll(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	o := ops.LockOptions{
+		Host: h,
+		SolveOptions: ops.SolveOptions{
+			File:           filepath.Join(dir, "environment.yml"),
+			ChannelOptions: ops.ChannelOptions{OverrideChannels: true},
+		},
+		Output: filepath.Join(dir, "envseal.lock"),
+	}
+	res, err := ops.Lock(ctx, o)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("locked packages:", res.Packages[conda.HostPlatform()])
+	o.Check = true
+	if res, err = ops.Lock(ctx, o); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("up to date:", res.Checked)
+	// Output:
+	// locked packages: 2
+	// up to date: true
+}
+
+// Secrets are sealed inside envseal.lock to their recipients' keys and
+// opened with an identity; Run hands them to a command's environment.
+func ExampleSecretsGet() {
+	ctx := context.Background()
+	dir, h, err := exampleProject(ctx)
+	defer os.RemoveAll(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	identity := filepath.Join(dir, "identity.txt")
+	if _, err := ops.SecretsKeygen(ctx, ops.KeygenOptions{Host: h, Output: identity}); err != nil {
+		log.Fatal(err)
+	}
+	so := ops.SecretsOptions{
+		Host:            h,
+		Lock:            filepath.Join(dir, "envseal.lock"),
+		IdentityOptions: ops.IdentityOptions{IdentityFile: identity},
+	}
+	if err := ops.SecretsSet(ctx, so, "API_TOKEN", []byte("s3cr3t")); err != nil {
+		log.Fatal(err)
+	}
+	names, err := ops.SecretsList(ctx, so)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("sealed:", names)
+	value, err := ops.SecretsGet(ctx, so, "API_TOKEN")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("opened:", string(value))
+	// Output:
+	// sealed: [API_TOKEN]
+	// opened: s3cr3t
+}
