@@ -2,24 +2,17 @@ package channel
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // corpusDir returns the shared corpus, skipping the test when it is absent.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared corpus not found at %s (it lives beside the repository): %v", dir, err)
-	}
-	return dir
-}
+func corpusDir(t testing.TB) string { return testkit.Corpus(t) }
 
 // allRecords decodes every name of ix.
 func allRecords(t testing.TB, ix *Index) []*conda.Record {

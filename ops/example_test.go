@@ -1,71 +1,26 @@
 package ops_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/envseal/envseal/conda"
-	"github.com/envseal/envseal/internal/archive"
-	"github.com/envseal/envseal/internal/indexer"
+	"github.com/envseal/envseal/internal/testkit/channelkit"
 	"github.com/envseal/envseal/ops"
 )
 
 // exampleChannel writes a local channel of two noarch packages, greet
 // (a script) and libgreet (the message it prints), and indexes it.
 func exampleChannel(ctx context.Context, dir string) error {
-	type file struct {
-		path string
-		mode os.FileMode
-		data string
-	}
-	pkgs := []struct {
-		name    string
-		depends []string
-		files   []file
-	}{
-		{"libgreet", nil, []file{{"share/libgreet/message.txt", 0o644, "hello from a sealed environment\n"}}},
-		{"greet", []string{"libgreet >=1"}, []file{{"bin/greet", 0o755, "#!/bin/sh\ncat \"$CONDA_PREFIX/share/libgreet/message.txt\"\n"}}},
-	}
-	for _, p := range pkgs {
-		index, _ := json.Marshal(map[string]any{"name": p.name, "version": "1.0", "build": "0", "build_number": 0,
-			"depends": append([]string{}, p.depends...), "subdir": "noarch", "noarch": "generic", "license": "MIT"})
-		var paths []map[string]any
-		var files []archive.File
-		var names []string
-		for _, f := range p.files {
-			sum := sha256.Sum256([]byte(f.data))
-			paths = append(paths, map[string]any{"_path": f.path, "path_type": "hardlink", "sha256": hex.EncodeToString(sum[:]), "size_in_bytes": len(f.data)})
-			files = append(files, archive.File{Path: f.path, Mode: f.mode, Data: []byte(f.data)})
-			names = append(names, f.path)
-		}
-		pathsJSON, _ := json.Marshal(map[string]any{"paths": paths, "paths_version": 1})
-		files = append(files,
-			archive.File{Path: "info/index.json", Mode: 0o644, Data: index},
-			archive.File{Path: "info/paths.json", Mode: 0o644, Data: pathsJSON},
-			archive.File{Path: "info/files", Mode: 0o644, Data: []byte(strings.Join(names, "\n") + "\n")})
-		var buf bytes.Buffer
-		if err := archive.Write(ctx, &buf, archive.FormatConda, files, nil); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Join(dir, "noarch"), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "noarch", p.name+"-1.0-0.conda"), buf.Bytes(), 0o644); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(dir, string(conda.HostPlatform())), 0o755); err != nil {
-		return err
-	}
-	return indexer.Index(ctx, dir)
+	return channelkit.WriteChannel(ctx, dir, []string{string(conda.HostPlatform())},
+		channelkit.Package{Name: "libgreet", Noarch: "generic", Files: []channelkit.File{
+			{Path: "share/libgreet/message.txt", Data: "hello from a sealed environment\n"}}},
+		channelkit.Package{Name: "greet", Noarch: "generic", Depends: []string{"libgreet >=1"}, Files: []channelkit.File{
+			{Path: "bin/greet", Mode: 0o755, Data: "#!/bin/sh\ncat \"$CONDA_PREFIX/share/libgreet/message.txt\"\n"}}},
+	)
 }
 
 // exampleProject makes a project directory with an environment.yml on a

@@ -57,19 +57,30 @@ func Envs(ctx context.Context, h Host) (*EnvsResult, error) {
 		return nil, err
 	}
 	var envs []string
-	for _, dir := range cfg.EnvsDirs {
+	for _, p := range prefixesIn(cfg.EnvsDirs) {
+		if fi, err := os.Lstat(p); err == nil && fi.IsDir() && !strings.HasPrefix(filepath.Base(p), ".") {
+			envs = append(envs, p)
+		}
+	}
+	return &EnvsResult{Envs: envs, Active: h.getenv("CONDA_PREFIX")}, nil
+}
+
+// prefixesIn lists the environments (directories with conda-meta) in
+// dirs, unreadable directories skipped.
+func prefixesIn(dirs []string) []string {
+	var out []string
+	for _, dir := range dirs {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue
 		}
 		for _, e := range entries {
-			p := filepath.Join(dir, e.Name())
-			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && prefixExists(p) {
-				envs = append(envs, p)
+			if p := filepath.Join(dir, e.Name()); prefixExists(p) {
+				out = append(out, p)
 			}
 		}
 	}
-	return &EnvsResult{Envs: envs, Active: h.getenv("CONDA_PREFIX")}, nil
+	return out
 }
 
 // CleanOptions are the options of [Clean].
@@ -135,23 +146,13 @@ func Clean(ctx context.Context, o CleanOptions) (*CleanResult, error) {
 // envs directories.
 func packagesInUse(ctx context.Context, cfg *config) (map[string]bool, error) {
 	inUse := map[string]bool{}
-	for _, dir := range cfg.EnvsDirs {
-		entries, err := os.ReadDir(dir)
+	for _, p := range prefixesIn(cfg.EnvsDirs) {
+		pd, err := pfx.ReadPrefix(ctx, p)
 		if err != nil {
-			continue
+			return nil, err
 		}
-		for _, e := range entries {
-			p := filepath.Join(dir, e.Name())
-			if !prefixExists(p) {
-				continue
-			}
-			pd, err := pfx.ReadPrefix(ctx, p)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range pd.Records {
-				inUse[r.DistName()] = true
-			}
+		for _, r := range pd.Records {
+			inUse[r.DistName()] = true
 		}
 	}
 	return inUse, nil

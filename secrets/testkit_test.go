@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"filippo.io/age/armor"
+
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // testkitDir holds a copy of the C2SP/CCTV age test vectors (see
@@ -179,7 +181,7 @@ func TestAgeTestkit(t *testing.T) {
 // TestAgeTestkitCorpus checks that the copy in testdata matches the shared
 // corpus, when the corpus is present.
 func TestAgeTestkitCorpus(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "corpus", "age-testkit")
+	dir := filepath.Join(testkit.CorpusRoot(), "age-testkit")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Skipf("shared corpus not present (%v); testdata/age-testkit is used on its own", err)

@@ -11,12 +11,13 @@ import (
 	"testing"
 
 	"github.com/envseal/envseal/internal/archive"
+	"github.com/envseal/envseal/internal/testkit"
 	"github.com/klauspost/compress/zstd"
 )
 
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpus")
+	dir := testkit.CorpusRoot()
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("shared corpus not found at %s (it lives beside the repository): %v", dir, err)
 	}

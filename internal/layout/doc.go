@@ -3,5 +3,6 @@
 // resolver, channel, lockfile and secrets, which never import one another
 // (lockfile may import secrets); conda and secrets import no envseal
 // package; internal packages import only conda and other internal ones;
-// nothing imports cmd, and only commands import ops or a CLI library.
+// nothing imports cmd, only commands import ops or a CLI library, and
+// internal/testkit is imported by tests only.
 package layout

@@ -128,6 +128,9 @@ func TestImportsGoOneWay(t *testing.T) {
 				if !permits(list, dep) {
 					t.Errorf("%s imports %s, which the layout forbids (STYLE.md §1)", rel, dep)
 				}
+				if strings.HasPrefix(dep, "internal/testkit") && !strings.HasPrefix(rel, "internal/testkit") {
+					t.Errorf("%s imports %s outside its tests: testkit is for tests", rel, dep)
+				}
 				continue
 			}
 			if !strings.HasPrefix(rel, "cmd/") && slices.ContainsFunc(cliOnly, func(c string) bool { return strings.HasPrefix(imp, c) }) {
