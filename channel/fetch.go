@@ -75,13 +75,26 @@ func maxAge(cc string) time.Duration {
 
 // cached is what the cache holds for one subdir.
 type cached struct {
-	state cacheState
-	data  []byte // nil when there is no usable data file
-	ok    bool   // state was read
+	state  cacheState
+	data   []byte // nil when there is no usable data file
+	mapped bool   // data is a read-only memory mapping of the file
+	ok     bool   // state was read
+}
+
+// fetchInfo says where [Loader.fetch]'s data came from.
+type fetchInfo struct {
+	fromCache bool  // read from the cache file
+	mapped    bool  // ... through a memory mapping
+	size      int64 // of the cache file (0 when caching is off)
+	mtimeNs   int64
 }
 
 func (l *Loader) cachePaths(key string) (data, state string) {
-	return filepath.Join(l.CacheDir, key+".json"), filepath.Join(l.CacheDir, key+".info.json")
+	ext := ".json"
+	if strings.HasSuffix(key, shardKeySuffix) {
+		ext = ".msgpack.zst" // a shard index, kept compressed
+	}
+	return filepath.Join(l.CacheDir, key+ext), filepath.Join(l.CacheDir, key+".info.json")
 }
 
 // readCache reads the cached state and data for key. A data file whose
@@ -105,11 +118,19 @@ func (l *Loader) readCache(key string) cached {
 		c.state.ETag, c.state.Mod, c.state.CacheControl = "", "", ""
 		return c
 	}
-	data, err := os.ReadFile(dataPath)
-	if err != nil || int64(len(data)) != c.state.Size {
+	if strings.HasSuffix(key, shardKeySuffix) {
+		data, err := os.ReadFile(dataPath)
+		if err != nil || int64(len(data)) != c.state.Size {
+			return c
+		}
+		c.data = data
 		return c
 	}
-	c.data = data
+	data, mfi, mapped, err := mapFile(dataPath)
+	if err != nil || int64(len(data)) != c.state.Size || mfi.ModTime().UnixNano() != c.state.MtimeNs {
+		return c
+	}
+	c.data, c.mapped = data, mapped
 	return c
 }
 
@@ -165,7 +186,13 @@ func writeFileAtomic(path string, data []byte) (os.FileInfo, error) {
 // fetch returns the repodata of a remote subdir, from the cache when fresh
 // or confirmed unchanged. Nil data and nil error mean the subdir does not
 // exist. The returned source is the clean URL of the file read.
-func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error) {
+//
+// info, when not nil, is told whether the data came from the cache file
+// (and then whether it is memory-mapped) and that file's size and mtime.
+func (l *Loader) fetch(ctx context.Context, sub location, info *fetchInfo, prog *loadProgress) ([]byte, string, error) {
+	if info == nil {
+		info = new(fetchInfo)
+	}
 	key := cacheKey(sub.clean)
 	source := sub.clean + "/" + fnJSON
 	c := l.readCache(key)
@@ -175,6 +202,7 @@ func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error
 		return nil, source, nil
 	}
 	if c.data != nil && (l.Offline || fresh) {
+		*info = fetchInfo{fromCache: true, mapped: c.mapped, size: c.state.Size, mtimeNs: c.state.MtimeNs}
 		return c.data, source, nil
 	}
 	if l.Offline {
@@ -210,7 +238,9 @@ func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error
 		if err != nil {
 			return nil, source, fmt.Errorf("fetching %s: %w", target.clean, scrubURLError(err))
 		}
+		done := prog.track(resp, target.clean)
 		data, status, err := readResponse(resp, target.clean)
+		done()
 		if err != nil {
 			return nil, source, err
 		}
@@ -224,6 +254,7 @@ func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error
 					return nil, source, err
 				}
 			}
+			*info = fetchInfo{fromCache: true, mapped: c.mapped, size: c.state.Size, mtimeNs: c.state.MtimeNs}
 			return c.data, target.clean, nil
 		case status == http.StatusOK:
 			if fn == fnZst {
@@ -242,6 +273,7 @@ func (l *Loader) fetch(ctx context.Context, sub location) ([]byte, string, error
 			if err := l.writeCache(key, &st, data); err != nil {
 				return nil, source, err
 			}
+			*info = fetchInfo{size: st.Size, mtimeNs: st.MtimeNs}
 			return data, target.clean, nil
 		case status == http.StatusNotFound || status == http.StatusForbidden:
 			if fn == fnZst {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/envseal/envseal/conda"
 )
@@ -34,14 +35,21 @@ type part struct {
 	data    []byte
 	sc      *scanned
 
-	mu    sync.Mutex
 	slots []slot // per name, lazily decoded
+
+	// shards is set for a subdir read through its CEP-16 shard index;
+	// data and sc.entries are then empty and sc.names are the index's.
+	shards *shardSource
+	// group are the sharded parts loaded together with this one: a
+	// decoded shard starts the fetches of its dependencies in all of them.
+	group []*part
 }
 
 type slot struct {
-	once sync.Once
-	recs []*conda.Record
-	err  error
+	once    sync.Once
+	started atomic.Bool // a load was started (by prefetch or records)
+	recs    []*conda.Record
+	err     error
 }
 
 func newPart(source, channel, subdir, baseURL string, data []byte, sc *scanned) *part {
@@ -72,7 +80,20 @@ func (p *part) lookup(name string) int {
 // records returns the decoded records of names[i], decoding them once.
 func (p *part) records(i int) ([]*conda.Record, error) {
 	s := &p.slots[i]
-	s.once.Do(func() { s.recs, s.err = p.decode(i) })
+	s.once.Do(func() {
+		s.started.Store(true)
+		if p.shards == nil {
+			s.recs, s.err = p.decode(i)
+			return
+		}
+		prog := p.shards.fetches.progress
+		prog.shardLoadStart()
+		defer prog.shardLoadEnd()
+		s.recs, s.err = p.shards.load(i)
+		if s.err == nil {
+			prefetch(p.group, depNames(s.recs))
+		}
+	})
 	return s.recs, s.err
 }
 
@@ -236,16 +257,26 @@ func (ix *Index) Channels() []string {
 func (ix *Index) Len() int {
 	n := 0
 	for _, p := range ix.parts {
-		n += len(p.sc.entries)
+		n += p.records0()
 	}
 	return n
+}
+
+// records0 is the number of record entries of the part: for a sharded
+// subdir, whose records are not known before their shards are read, the
+// number of package names.
+func (p *part) records0() int {
+	if p.shards != nil {
+		return len(p.sc.names)
+	}
+	return len(p.sc.entries)
 }
 
 // Subdirs describes the loaded documents in priority order.
 func (ix *Index) Subdirs() []SubdirInfo {
 	out := make([]SubdirInfo, len(ix.parts))
 	for k, p := range ix.parts {
-		out[k] = SubdirInfo{Channel: p.channel, Subdir: p.subdir, Source: p.source, Records: len(p.sc.entries), Bytes: len(p.data)}
+		out[k] = SubdirInfo{Channel: p.channel, Subdir: p.subdir, Source: p.source, Records: p.records0(), Bytes: len(p.data), Sharded: p.shards != nil}
 	}
 	return out
 }
@@ -255,6 +286,7 @@ type SubdirInfo struct {
 	Channel string // canonical channel name, as in Record.Channel
 	Subdir  string // e.g. "linux-64", "noarch"
 	Source  string // file path or credential-free URL it was read from
-	Records int    // record entries in the document
-	Bytes   int    // size of the uncompressed document
+	Records int    // record entries in the document (package names when Sharded)
+	Bytes   int    // size of the uncompressed document (0 when Sharded)
+	Sharded bool   // read through a CEP-16 shard index
 }

@@ -56,6 +56,16 @@ type Loader struct {
 	UserAgent string
 	// Now returns the current time; nil means time.Now. Tests set it.
 	Now func() time.Time
+	// NoShards reads repodata.json even where a subdir serves a CEP-16
+	// shard index (repodata_shards.msgpack.zst).
+	NoShards bool
+	// MaxShardFetches bounds the concurrent shard requests of one Load;
+	// 0 means 16.
+	MaxShardFetches int
+	// Progress, when it is a terminal, shows repodata, shard index and
+	// shard downloads (bytes, shards fetched) on the progress display of
+	// internal/progress. Nil or not a terminal: nothing is drawn.
+	Progress io.Writer
 }
 
 func (l *Loader) now() time.Time {
@@ -137,6 +147,12 @@ func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string
 		err error
 	}
 	results := make([][]result, len(channels))
+	g, err := newFetchGroup(l.MaxShardFetches)
+	if err != nil {
+		return nil, err
+	}
+	g.progress = newLoadProgress(l.Progress)
+	defer g.progress.closeLoad()
 	var wg sync.WaitGroup
 	for ci, ch := range channels {
 		results[ci] = make([]result, len(subdirs[ci]))
@@ -144,7 +160,7 @@ func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string
 			wg.Add(1)
 			go func(ci, si int, ch Source, sd string) {
 				defer wg.Done()
-				p, err := l.loadSubdir(ctx, ch, sd)
+				p, err := l.loadSubdir(ctx, ch, sd, g)
 				results[ci][si] = result{p, err}
 			}(ci, si, ch, sd)
 		}
@@ -180,11 +196,20 @@ func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	var sharded []*part
+	for _, p := range parts {
+		if p.shards != nil {
+			sharded = append(sharded, p)
+		}
+	}
+	for _, p := range sharded {
+		p.group = sharded
+	}
 	return newIndex(parts), nil
 }
 
 // loadSubdir loads one subdir; a nil part and nil error mean "not there".
-func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string) (*part, error) {
+func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string, g *fetchGroup) (*part, error) {
 	loc, err := parseLocation(ch.URL)
 	if err != nil {
 		return nil, err
@@ -194,12 +219,33 @@ func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string) (*par
 		name = loc.clean
 	}
 	sub := loc.child(subdir)
+	if !l.NoShards {
+		p, err := l.loadSharded(ctx, name, subdir, sub, g)
+		if err != nil {
+			return nil, fmt.Errorf("channel %s: %w", name, err)
+		}
+		if p != nil {
+			return p, nil
+		}
+	}
 	var data []byte
-	var source string
+	var source, idxPath string
+	var mapped bool
+	var size, mtimeNs int64
 	if sub.remote != nil {
-		data, source, err = l.fetch(ctx, sub)
+		var info fetchInfo
+		data, source, err = l.fetch(ctx, sub, &info, g.progress)
+		mapped, size, mtimeNs = info.mapped, info.size, info.mtimeNs
+		if l.CacheDir != "" && size == int64(len(data)) && size > 0 {
+			idxPath = l.remoteIndexPath(cacheKey(sub.clean))
+		}
 	} else {
-		data, source, err = readLocalSubdir(sub.dir)
+		var fi os.FileInfo
+		data, source, fi, mapped, err = readLocalSubdir(sub.dir)
+		if l.CacheDir != "" && fi != nil {
+			idxPath = l.localIndexPath(source)
+			size, mtimeNs = fi.Size(), fi.ModTime().UnixNano()
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("channel %s: %w", name, err)
@@ -207,15 +253,21 @@ func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string) (*par
 	if data == nil {
 		return nil, nil
 	}
-	p, err := buildPart(data, source, name, subdir, sub.clean)
-	if err != nil {
-		if sub.remote != nil {
-			// Do not keep (or revalidate) what cannot be read.
-			l.dropCache(cacheKey(sub.clean))
+	sc, err := scanIndexed(data, mapped, idxPath, size, mtimeNs)
+	if err == nil {
+		var p *part
+		p, err = buildPartScanned(data, sc, source, name, subdir, sub.clean)
+		if err == nil {
+			return p, nil
 		}
-		return nil, fmt.Errorf("channel %s: %w", name, err)
+	} else {
+		err = fmt.Errorf("parsing repodata %s: %w", source, err)
 	}
-	return p, nil
+	if sub.remote != nil {
+		// Do not keep (or revalidate) what cannot be read.
+		l.dropCache(cacheKey(sub.clean))
+	}
+	return nil, fmt.Errorf("channel %s: %w", name, err)
 }
 
 // buildPart scans a repodata document read from source (a path or clean
@@ -225,6 +277,12 @@ func buildPart(data []byte, source, channel, subdir, subdirURL string) (*part, e
 	if err != nil {
 		return nil, fmt.Errorf("parsing repodata %s: %w", source, err)
 	}
+	return buildPartScanned(data, sc, source, channel, subdir, subdirURL)
+}
+
+// buildPartScanned is buildPart for a document already scanned.
+func buildPartScanned(data []byte, sc *scanned, source, channel, subdir, subdirURL string) (*part, error) {
+	var err error
 	base := subdirURL
 	if sc.info.BaseURL != "" {
 		base, err = resolveBaseURL(subdirURL, sc.info.BaseURL)
@@ -247,17 +305,28 @@ func buildPart(data []byte, source, channel, subdir, subdirURL string) (*part, e
 var localNames = [...]string{"repodata.json.zst", "repodata.json", "repodata.json.bz2"}
 
 // readLocalSubdir reads the preferred repodata file of a local subdir; nil
-// data and nil error mean there is none.
-func readLocalSubdir(dir string) ([]byte, string, error) {
+// data and nil error mean there is none. An uncompressed repodata.json is
+// memory-mapped (fi is then its FileInfo, for the per-name index).
+func readLocalSubdir(dir string) (data []byte, path string, fi os.FileInfo, mapped bool, err error) {
 	for _, fn := range localNames {
 		p := filepath.Join(dir, fn)
-		data, err := readRepodataFile(p)
+		if fn == fnJSON {
+			data, fi, mapped, err = mapFile(p)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				err = fmt.Errorf("reading %s: %w", p, err)
+			}
+		} else {
+			data, err = readRepodataFile(p)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		return data, p, err
+		if err != nil {
+			return nil, p, nil, false, err
+		}
+		return data, p, fi, mapped, nil
 	}
-	return nil, "", nil
+	return nil, "", nil, false, nil
 }
 
 // readRepodataFile reads a file, decompressing by extension (.zst, .bz2).

@@ -76,7 +76,16 @@ type scanner struct {
 	names   []string
 	ids     []int32
 	entries []entry
+
+	// release, when set, is called with an offset below which the scan
+	// will not read data again (every releaseWindow bytes), so that a
+	// memory-mapped document can hand its pages back as the scan moves on.
+	release     func(off int)
+	nextRelease int
 }
+
+// releaseWindow is how often the scan calls scanner.release.
+const releaseWindow = 16 << 20
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
@@ -336,6 +345,10 @@ func (s *scanner) records(i int, flags uint16) (int, error) {
 		}
 		s.ids = append(s.ids, id)
 		s.entries = append(s.entries, e)
+		if s.release != nil && end >= s.nextRelease {
+			s.release(end)
+			s.nextRelease = end + releaseWindow
+		}
 		return end, nil
 	})
 }
@@ -368,10 +381,17 @@ func newScanner(data []byte) *scanner {
 
 // scanRepodata makes the structural pass over a repodata.json document.
 func scanRepodata(data []byte) (*scanned, error) {
+	return scanRepodataRelease(data, nil)
+}
+
+// scanRepodataRelease is scanRepodata with a scanner.release hook.
+func scanRepodataRelease(data []byte, release func(off int)) (*scanned, error) {
 	if len(data) > maxDocSize {
 		return nil, fmt.Errorf("document of %d bytes is larger than %d", len(data), maxDocSize)
 	}
 	s := newScanner(data)
+	s.release = release
+	s.nextRelease = releaseWindow
 	// Pre-size on a guess of ~500 bytes per record.
 	s.entries = make([]entry, 0, len(data)/500+16)
 	s.ids = make([]int32, 0, len(data)/500+16)

@@ -21,14 +21,22 @@ type ChannelConfig struct {
 	// carry a token or basic auth, which then applies to every channel
 	// resolved through it.
 	Alias string
-	// DefaultChannels lists the URLs "defaults" expands to, in order. Nil
-	// means DefaultChannelURLs(host platform of the caller's choosing): see
-	// [ExpandDefaults].
+	// DefaultChannels lists the channels "defaults" expands to, in order:
+	// URLs, or names resolved under the alias (conda's default_channels).
+	// Nil means DefaultChannelURLs(host platform of the caller's
+	// choosing): see [ExpandDefaults].
 	DefaultChannels []string
 	// CustomChannels maps a channel name to the URL it lives under (conda's
 	// custom_channels): {"mychan": "https://host/prefix"} resolves "mychan"
-	// to https://host/prefix/mychan.
+	// (and "mychan/label/dev") to https://host/prefix/mychan. A value
+	// without a scheme puts the channel under the alias. Nil means conda's
+	// stock table ({"pkgs/pro": "https://repo.anaconda.com"}).
 	CustomChannels map[string]string
+	// CustomMultichannels maps a name to the channels it stands for
+	// (conda's custom_multichannels), each a URL or a name under the
+	// alias. Its "defaults" entry, when present, replaces DefaultChannels;
+	// "local" is reserved by conda and ignored.
+	CustomMultichannels map[string][]string
 	// WorkDir resolves relative local paths; "" means the process working
 	// directory.
 	WorkDir string
@@ -65,7 +73,7 @@ type Channel struct {
 	name     string   // channel name relative to location ("conda-forge", "pkgs/main"); may be ""
 	platform Platform // subdir the input ended with, if any
 	named    bool     // Name() is name (alias, custom or defaults member) rather than the URL
-	defaults bool     // the "defaults" multi-channel
+	multi    bool     // a multi-channel: "defaults" or one of custom_multichannels
 	pattern  bool     // name is a glob pattern
 	members  []Channel
 	base     string // credential-free base URL
@@ -85,30 +93,6 @@ func ParseChannel(s string, cfg ChannelConfig) (Channel, error) {
 		return Channel{}, fmt.Errorf("invalid channel %q: %w", redactURL(s), err)
 	}
 	return c, nil
-}
-
-// ExpandDefaults returns the channels "defaults" stands for: cfg's
-// DefaultChannels, or DefaultChannelURLs(p) when that is nil.
-func ExpandDefaults(cfg ChannelConfig, p Platform) ([]Channel, error) {
-	urls := cfg.DefaultChannels
-	if urls == nil {
-		urls = DefaultChannelURLs(p)
-	}
-	out := make([]Channel, 0, len(urls))
-	for _, u := range urls {
-		if isDefaultsString(u) {
-			return nil, errors.New("expanding defaults: \"defaults\" lists itself")
-		}
-		c, err := ParseChannel(u, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("expanding defaults: %w", err)
-		}
-		if c.defaults {
-			return nil, errors.New("expanding defaults: \"defaults\" lists itself")
-		}
-		out = append(out, c)
-	}
-	return out, nil
 }
 
 // isDefaultsString reports whether s names the "defaults" multi-channel
@@ -137,7 +121,11 @@ func parseChannel(s string, cfg ChannelConfig) (Channel, error) {
 		if err != nil {
 			return Channel{}, err
 		}
-		return fileChannel(escapePath(p))
+		c, err := fileChannel(escapePath(p))
+		if err != nil {
+			return Channel{}, err
+		}
+		return nameKnownLocation(c, cfg)
 	}
 	return parseChannelName(s, cfg)
 }
@@ -370,7 +358,11 @@ func parseChannelURL(s string, cfg ChannelConfig) (Channel, error) {
 		if err := checkURLChars("", check); err != nil {
 			return Channel{}, err
 		}
-		return fileChannel(cleanSlash(p))
+		c, err := fileChannel(cleanSlash(p))
+		if err != nil {
+			return Channel{}, err
+		}
+		return nameKnownLocation(c, cfg)
 	case "http", "https", "s3", "ftp", "gs":
 	default:
 		return Channel{}, fmt.Errorf("unsupported URL scheme %q", u.scheme)
@@ -390,27 +382,12 @@ func parseChannelURL(s string, cfg ChannelConfig) (Channel, error) {
 		return Channel{}, errors.New("empty path segment")
 	}
 	c := Channel{scheme: u.scheme, user: u.user, password: u.password, token: u.token, platform: plat}
-	full := u.host
+	c.location = u.host
 	if path != "" {
-		full += "/" + path
-	}
-	// Known locations: the channel alias, custom channels, defaults members.
-	alias, err := aliasParts(cfg)
-	if err != nil {
-		return Channel{}, err
-	}
-	if name, ok := underLocation(full, alias.location); ok && name != "" {
-		c.location, c.name, c.named = alias.location, name, true
-	} else if loc, name, ok := knownChannelLocation(full, cfg); ok {
-		c.location, c.name, c.named = loc, name, true
-	} else {
-		c.location, c.name = u.host, path
+		c.location += "/" + path
 	}
 	c.base = c.scheme + "://" + c.location
-	if c.name != "" {
-		c.base += "/" + c.name
-	}
-	return c, nil
+	return nameKnownLocation(c, cfg)
 }
 
 // checkURLChars rejects characters that have no place in a channel URL's
@@ -441,210 +418,6 @@ func underLocation(full, loc string) (string, bool) {
 		return full[len(loc)+1:], true
 	}
 	return "", false
-}
-
-// aliasChannel is the channel alias split into its parts.
-type aliasChannel struct {
-	scheme, user, password, token, location string
-}
-
-func aliasParts(cfg ChannelConfig) (aliasChannel, error) {
-	a := cfg.Alias
-	if a == "" {
-		a = DefaultChannelAlias
-	}
-	if !strings.Contains(a, "://") {
-		a = "https://" + a
-	}
-	u, err := splitURL(a)
-	if err != nil {
-		return aliasChannel{}, fmt.Errorf("channel alias: %w", err)
-	}
-	if u.host == "" {
-		return aliasChannel{}, errors.New("channel alias without a host")
-	}
-	loc := u.host
-	if p := strings.Trim(u.path, "/"); p != "" {
-		loc += "/" + p
-	}
-	return aliasChannel{scheme: u.scheme, user: u.user, password: u.password, token: u.token, location: loc}, nil
-}
-
-// knownChannelLocation matches host/path against custom channels and the
-// members of defaults, returning the location and the channel name.
-func knownChannelLocation(full string, cfg ChannelConfig) (loc, name string, ok bool) {
-	for n, base := range cfg.CustomChannels {
-		l := stripScheme(base)
-		if full == l+"/"+n || strings.HasPrefix(full, l+"/"+n+"/") {
-			return l, full[len(l)+1:], true
-		}
-	}
-	defs := cfg.DefaultChannels
-	if defs == nil {
-		defs = DefaultChannelURLs(Win64) // every possible member
-	}
-	for _, d := range defs {
-		dl := strings.TrimRight(stripScheme(redactFree(d)), "/")
-		if full == dl {
-			host, path, _ := strings.Cut(dl, "/")
-			if path == "" {
-				return "", "", false
-			}
-			return host, path, true
-		}
-	}
-	return "", "", false
-}
-
-// stripScheme removes "scheme://" and any credentials from u.
-func stripScheme(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		u = u[i+3:]
-	}
-	host, path, _ := strings.Cut(u, "/")
-	if at := strings.LastIndexByte(host, '@'); at >= 0 {
-		host = host[at+1:]
-	}
-	host = strings.ToLower(host)
-	if path == "" {
-		return host
-	}
-	return host + "/" + strings.TrimRight(path, "/")
-}
-
-// redactFree removes a /t/<token> pair from u.
-func redactFree(u string) string {
-	if _, rest, ok := cutToken(u); ok {
-		return rest
-	}
-	return u
-}
-
-func parseChannelName(s string, cfg ChannelConfig) (Channel, error) {
-	s = strings.TrimRight(s, "/")
-	name, plat := splitPackageAndSubdir(s)
-	if name == "" {
-		return Channel{}, errors.New("no channel name")
-	}
-	if endsWithPlatform(name) {
-		return Channel{}, errSubdirName
-	}
-	if strings.Contains(name, "*") {
-		if err := checkChannelName(name, true); err != nil {
-			return Channel{}, err
-		}
-		return Channel{name: name, named: true, pattern: true, platform: plat, base: name}, nil
-	}
-	if err := checkChannelName(name, false); err != nil {
-		return Channel{}, err
-	}
-	if name == DefaultsName {
-		defs := cfg.DefaultChannels
-		if defs == nil {
-			defs = DefaultChannelURLs(Win64)
-		}
-		c := Channel{name: DefaultsName, named: true, defaults: true, platform: plat}
-		for _, d := range defs {
-			if isDefaultsString(d) {
-				return Channel{}, errors.New("expanding defaults: \"defaults\" lists itself")
-			}
-			m, err := ParseChannel(d, cfg)
-			if err != nil {
-				return Channel{}, fmt.Errorf("expanding defaults: %w", err)
-			}
-			if m.defaults {
-				return Channel{}, errors.New("expanding defaults: \"defaults\" lists itself")
-			}
-			c.members = append(c.members, m)
-		}
-		return c, nil
-	}
-	// custom channels (longest matching name first is conda's rule; names
-	// are matched whole or by leading segments)
-	bestName, bestBase := "", ""
-	for n, base := range cfg.CustomChannels {
-		if (name == n || strings.HasPrefix(name, n+"/")) && len(n) > len(bestName) {
-			bestName, bestBase = n, base
-		}
-	}
-	if bestName != "" {
-		c, err := channelAt(bestBase, name, plat)
-		if err != nil {
-			return Channel{}, fmt.Errorf("custom channel %q: %w", bestName, err)
-		}
-		return c, nil
-	}
-	// members of defaults by name (pkgs/main, pkgs/r, pkgs/msys2)
-	defs := cfg.DefaultChannels
-	if defs == nil {
-		defs = DefaultChannelURLs(Win64)
-	}
-	for _, d := range defs {
-		if !strings.Contains(d, "://") {
-			continue
-		}
-		u, err := splitURL(d)
-		if err != nil {
-			return Channel{}, fmt.Errorf("default channel %q: %w", redactURL(d), err)
-		}
-		if strings.Trim(u.path, "/") == name {
-			c, err := channelAt(u.scheme+"://"+userinfo(u)+u.host+tokenPath(u), name, plat)
-			if err != nil {
-				return Channel{}, fmt.Errorf("default channel %q: %w", redactURL(d), err)
-			}
-			return c, nil
-		}
-	}
-	a, err := aliasParts(cfg)
-	if err != nil {
-		return Channel{}, err
-	}
-	return Channel{
-		scheme: a.scheme, user: a.user, password: a.password, token: a.token,
-		location: a.location, name: name, named: true, platform: plat,
-		base: a.scheme + "://" + a.location + "/" + name,
-	}, nil
-}
-
-// channelAt builds the named channel name living under the URL base
-// (which may carry credentials).
-func channelAt(base, name string, plat Platform) (Channel, error) {
-	if !strings.Contains(base, "://") {
-		return Channel{}, errors.New("location is not a URL")
-	}
-	u, err := splitURL(strings.TrimRight(base, "/"))
-	if err != nil {
-		return Channel{}, err
-	}
-	if u.host == "" {
-		return Channel{}, errors.New("location without a host")
-	}
-	loc := u.host
-	if p := strings.Trim(u.path, "/"); p != "" {
-		loc += "/" + p
-	}
-	return Channel{
-		scheme: u.scheme, user: u.user, password: u.password, token: u.token,
-		location: loc, name: name, named: true, platform: plat,
-		base: u.scheme + "://" + loc + "/" + name,
-	}, nil
-}
-
-func userinfo(u urlParts) string {
-	switch {
-	case u.user == "":
-		return ""
-	case u.password == "":
-		return u.user + "@"
-	}
-	return u.user + ":" + u.password + "@"
-}
-
-func tokenPath(u urlParts) string {
-	if u.token == "" {
-		return ""
-	}
-	return "/t/" + u.token
 }
 
 // checkChannelName validates a slash-separated channel name.
@@ -698,7 +471,7 @@ func (c Channel) GoString() string {
 // subdir ("https://conda.anaconda.org/conda-forge"), or "" for "defaults"
 // and patterns.
 func (c Channel) BaseURL() string {
-	if c.defaults || c.pattern {
+	if c.multi || c.pattern {
 		return ""
 	}
 	return c.base
@@ -717,7 +490,7 @@ func (c Channel) SubdirURL(subdir Platform) string {
 // URLWithCredentials returns the base URL with its credentials, for
 // fetching: "https://user:pass@host/t/<token>/name". Never log it.
 func (c Channel) URLWithCredentials() string {
-	if c.defaults || c.pattern {
+	if c.multi || c.pattern {
 		return ""
 	}
 	if c.user == "" && c.token == "" {
@@ -765,12 +538,18 @@ func (c Channel) HasCredentials() bool { return c.user != "" || c.token != "" }
 func (c Channel) Platform() Platform { return c.platform }
 
 // IsDefaults reports whether c is the multi-channel "defaults".
-func (c Channel) IsDefaults() bool { return c.defaults }
+func (c Channel) IsDefaults() bool { return c.multi && c.name == DefaultsName }
 
-// Members returns the channels "defaults" stood for when c was parsed (nil
-// for any other channel). The caller owns the returned slice.
+// IsMultiChannel reports whether c stands for several channels: "defaults"
+// or a name from custom_multichannels. [Channel.Members] lists them.
+func (c Channel) IsMultiChannel() bool { return c.multi }
+
+// Members returns the channels a multi-channel stood for when c was parsed
+// (nil for any other channel); for "defaults" with the stock
+// configuration, that includes pkgs/msys2 (see [ExpandDefaults] for one
+// platform's list). The caller owns the returned slice.
 func (c Channel) Members() []Channel {
-	if !c.defaults {
+	if !c.multi {
 		return nil
 	}
 	return append([]Channel(nil), c.members...)
@@ -784,13 +563,13 @@ func (c Channel) IsLocal() bool { return c.scheme == "file" }
 func (c Channel) IsPattern() bool { return c.pattern }
 
 // IsZero reports whether c is the zero Channel.
-func (c Channel) IsZero() bool { return c.base == "" && !c.defaults }
+func (c Channel) IsZero() bool { return c.base == "" && !c.multi }
 
 // Equal reports whether c and d name the same channel at the same location
 // (credentials and a trailing subdir are ignored).
 func (c Channel) Equal(d Channel) bool {
-	if c.defaults || d.defaults {
-		return c.defaults == d.defaults
+	if c.multi || d.multi {
+		return c.multi == d.multi && c.name == d.name
 	}
 	return c.base == d.base && c.pattern == d.pattern
 }
@@ -798,12 +577,25 @@ func (c Channel) Equal(d Channel) bool {
 // MatchRecordChannel reports whether a record whose channel field is rc
 // (a name such as "conda-forge" or a URL such as
 // "https://conda.anaconda.org/conda-forge/linux-64") comes from c, the way
-// conda's ChannelMatch does: "defaults" matches its members, a name matches
-// the same name or its URL, a pattern is a glob over the record's channel
-// name. It does not allocate.
+// conda's ChannelMatch does (conda/models/match_spec.py):
+//
+//   - "defaults" matches its members (and a record channel "defaults");
+//   - a pattern ("conda-*") is a glob over the record's channel name;
+//   - a channel given as a URL or path outside the channel alias, custom
+//     channels and defaults ("https://host/a/mychan", "/srv/chans/mychan")
+//     matches only that base URL;
+//   - a channel given by name ("mychan", "conda-forge/label/dev", a custom
+//     channel, "pkgs/main") matches its own URL, and any record channel
+//     with that name wherever it lives: a named record channel by equality,
+//     a URL by the name conda derives for it (the path after the host,
+//     "a/mychan"; for a file URL the last path component) or by its last
+//     path component. So "-c /srv/chans/mychan" or "-c
+//     https://host/a/mychan" serves "mychan::pkg".
+//
+// It does not allocate.
 func (c Channel) MatchRecordChannel(rc string) bool {
-	if c.defaults {
-		if rc == DefaultsName {
+	if c.multi {
+		if rc == c.name {
 			return true
 		}
 		for i := range c.members {
@@ -820,10 +612,67 @@ func (c Channel) MatchRecordChannel(rc string) bool {
 	if c.pattern {
 		return globMatch(c.name, recordChannelName(rc, c))
 	}
-	if rc == c.base || c.named && rc == c.name {
+	if rc == c.base {
 		return true
 	}
-	return false
+	if !c.named || c.name == "" {
+		return false
+	}
+	if rc == c.name {
+		return true
+	}
+	return urlChannelNamed(rc, c.name)
+}
+
+// urlChannelName returns the name conda's Channel gives a channel URL that
+// lies outside the channel alias, custom channels and defaults: the path
+// after the host ("a/mychan" for "https://host/a/mychan", without a
+// leading "conda/" segment, which conda drops for Anaconda Enterprise
+// URLs), and for a file URL the last path component ("mychan" for
+// "file:///srv/chans/mychan"). A trailing subdir is ignored. It returns ""
+// for a string that is not a URL or has no path.
+func urlChannelName(u string) string {
+	scheme, path, ok := urlChannelPath(trimRecordChannel(u))
+	if !ok {
+		return ""
+	}
+	if scheme == "file" {
+		return path[strings.LastIndexByte(path, '/')+1:]
+	}
+	if rest, ok := strings.CutPrefix(path, "conda/"); ok {
+		return rest
+	}
+	return path
+}
+
+// urlChannelPath splits a channel URL into its scheme and its path without
+// surrounding slashes (everything after "file://" for file URLs, after the
+// host otherwise); ok is false when u is not a URL or the path is empty.
+func urlChannelPath(u string) (scheme, path string, ok bool) {
+	i := strings.Index(u, "://")
+	if i <= 0 {
+		return "", "", false
+	}
+	scheme, rest := u[:i], u[i+3:]
+	if scheme != "file" {
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			return "", "", false
+		}
+		rest = rest[j:]
+	}
+	path = strings.Trim(rest, "/")
+	return scheme, path, path != ""
+}
+
+// urlChannelNamed reports whether the record channel URL rc (trimmed) is
+// called name: by urlChannelName, or by its last path component.
+func urlChannelNamed(rc, name string) bool {
+	_, path, ok := urlChannelPath(rc)
+	if !ok {
+		return false
+	}
+	return name == path[strings.LastIndexByte(path, '/')+1:] || name == urlChannelName(rc)
 }
 
 // trimRecordChannel strips a trailing "/" and "/<subdir>" from a record's

@@ -243,6 +243,51 @@ func TestMatchRecordChannel(t *testing.T) {
 		{"conda-*", "bioconda", false},
 		{"/opt/ch", "file:///opt/ch/noarch", true},
 		{"conda-forge", "", false},
+
+		// conda's test_channel_matching and
+		// test_channel_matching_strict_for_non_alias_urls
+		{"https://conda.anaconda.org/conda-forge", "conda-forge", true},
+		{"file:///tmp/a/distr", "file:///tmp/a/distr", true},
+		{"file:///tmp/a/distr", "file:///tmp/b/distr", false},
+		{"file:///tmp/a/distr", "distr", false},
+		{"distr", "file:///tmp/a/distr", true},
+		{"https://repo.anaconda.com/pkgs/main", "pkgs/main", true},
+
+		// a name matches a URL or path channel outside the alias by
+		// conda's name for it or by its last path component
+		{"mychan", "https://host/a/mychan", true},
+		{"mychan", "https://host/a/mychan/linux-64", true},
+		{"mychan", "https://host:8080/mychan", true},
+		{"a/mychan", "https://host/a/mychan", true},
+		{"mychan", "https://host/conda/mychan", true},
+		{"mychan", "file:///srv/chans/mychan", true},
+		{"mychan", "file:///srv/chans/mychan/noarch", true},
+		{"chans/mychan", "file:///srv/chans/mychan", false},
+		{"mychan", "https://host/mychan/other", false},
+		{"mychan", "https://host/mychan-2", false},
+		{"mychan", "https://mychan", false},
+		{"mychan", "file:///", false},
+		{"a", "https://host/a/mychan", false},
+		{"conda-forge/label/testing", "https://mirror.example/conda-forge/label/testing", true},
+		{"testing", "https://mirror.example/conda-forge/label/testing", true},
+		{"conda-forge", "https://mirror.example/pkgs/conda-forge", true},
+		// a named record channel is matched by its whole name only
+		{"main", "pkgs/main", false},
+		{"mychan", "other/mychan", false},
+		// a URL or path in the spec matches only that base URL
+		{"https://host/a/mychan", "https://host/a/mychan/linux-64", true},
+		{"https://host/a/mychan", "https://other/a/mychan", false},
+		{"https://host/a/mychan", "mychan", false},
+		{"/srv/chans/mychan", "file:///srv/chans/mychan", true},
+		{"/srv/chans/mychan", "mychan", false},
+		{"/srv/chans/mychan", "file:///srv/other/mychan", false},
+		// defaults: its members, wherever a name leads
+		{"defaults", "https://repo.anaconda.com/pkgs/r/noarch", true},
+		{"defaults", "pkgs/r", true},
+		// conda's canonical_name of a channel named pkgs/main is
+		// "defaults", wherever it lives
+		{"defaults", "https://mirror.example/pkgs/main", true},
+		{"defaults", "https://mirror.example/pkgs/free", false},
 	}
 	for _, tc := range tests {
 		c, err := ParseChannel(tc.spec, ChannelConfig{})
@@ -251,6 +296,65 @@ func TestMatchRecordChannel(t *testing.T) {
 		}
 		if got := c.MatchRecordChannel(tc.rc); got != tc.want {
 			t.Errorf("ParseChannel(%q).MatchRecordChannel(%q) = %v, want %v", tc.spec, tc.rc, got, tc.want)
+		}
+	}
+}
+
+// Names from the configuration: custom_channels, and default_channels
+// pointing at a mirror (what "defaults" and "pkgs/main" then mean).
+func TestMatchRecordChannelConfigured(t *testing.T) {
+	t.Parallel()
+	cfg := ChannelConfig{
+		CustomChannels:  map[string]string{"internal": "https://pkgs.corp.example/conda"},
+		DefaultChannels: []string{"https://mirror.example/pkgs/main", "file:///srv/mirror/pkgs/r"},
+	}
+	tests := []struct {
+		spec, rc string
+		want     bool
+	}{
+		{"internal", "internal", true},
+		{"internal", "https://pkgs.corp.example/conda/internal", true},
+		{"internal", "https://pkgs.corp.example/conda/internal/noarch", true},
+		{"internal/label/dev", "internal/label/dev", true},
+		{"internal/label/dev", "internal", false},
+		{"internal", "https://conda.anaconda.org/internal", true}, // conda matches names, not places
+		{"defaults", "pkgs/main", true},
+		{"defaults", "https://mirror.example/pkgs/main", true},
+		{"defaults", "file:///srv/mirror/pkgs/r", true},
+		{"defaults", "https://repo.anaconda.com/pkgs/r", false},
+		{"defaults", "conda-forge", false},
+		{"pkgs/main", "https://mirror.example/pkgs/main", true},
+		{"pkgs/main", "pkgs/main", true},
+	}
+	for _, tc := range tests {
+		c, err := ParseChannel(tc.spec, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.MatchRecordChannel(tc.rc); got != tc.want {
+			t.Errorf("ParseChannel(%q).MatchRecordChannel(%q) = %v, want %v", tc.spec, tc.rc, got, tc.want)
+		}
+	}
+}
+
+func TestURLChannelName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"https://host/a/mychan", "a/mychan"},
+		{"https://host/a/mychan/linux-64/", "a/mychan"},
+		{"https://host/conda/mychan", "mychan"},
+		{"http://localhost:8000/ch", "ch"},
+		{"file:///srv/chans/mychan", "mychan"},
+		{"file:///srv/chans/mychan/noarch", "mychan"},
+		{"file:///C:/chans/mychan", "mychan"},
+		{"https://host", ""},
+		{"https://host/", ""},
+		{"mychan", ""},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		if got := urlChannelName(tc.in); got != tc.want {
+			t.Errorf("urlChannelName(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -45,6 +45,13 @@ type MatchSpec struct {
 	Features, TrackFeatures []string
 	// URL and Fn must equal the record's url and file name when set.
 	URL, Fn string
+	// IgnoredBrackets is the text inside brackets that is not a key=value
+	// pair, such as the pip-style extra "execute" of
+	// "nbconvert[execute]!=6.0.0" (several runs joined by ","). conda's
+	// parser skips such text silently and so does ParseMatchSpec: it never
+	// takes part in Match or String. It is kept so that a caller can tell
+	// the user what was ignored.
+	IgnoredBrackets string
 
 	buildRE *regexp.Regexp // compiled Build when it is "^...$"
 }
@@ -126,9 +133,11 @@ func parseMatchSpec(s string, cfg ChannelConfig) (MatchSpec, error) {
 		if j < i {
 			return m, errors.New("unterminated [")
 		}
-		if err := parseBrackets(spec[i+1:j], brackets); err != nil {
+		ignored, err := parseBrackets(spec[i+1:j], brackets)
+		if err != nil {
 			return m, err
 		}
+		m.IgnoredBrackets = ignored
 		spec = spec[:i] + spec[j+1:]
 	}
 	if strings.ContainsAny(spec, "[]") {
@@ -376,57 +385,85 @@ func parsePackageSpec(spec string, cfg ChannelConfig) (MatchSpec, error) {
 	return m, nil
 }
 
-// parseBrackets parses `key=value, key2='v 2' key3="v3"` into kv.
-func parseBrackets(s string, kv map[string]string) error {
-	i := 0
-	for {
-		for i < len(s) && (s[i] == ',' || s[i] == ' ') {
-			i++
+// parseBrackets collects the key=value pairs of a bracket section into kv
+// the way conda's _BRACKETS_KV_RE.finditer does: a pair is a key of
+// letters, digits, '_' and '-', then '=', then a value that is either
+// quoted ('v 2', "v3") or runs to the next ',' or ' ', and the pair ends
+// at a ',' or ' ' or the end. Text where no pair starts (pip-style extras
+// such as "execute", a value with a stray quote) is skipped, as conda
+// skips it; the skipped runs are returned joined by ",". As in conda, an
+// empty value is an error (except a quoted empty feature list, which
+// String writes), and so is a key that is not a match spec field.
+func parseBrackets(s string, kv map[string]string) (ignored string, err error) {
+	var skipped []string
+	skip := func(t string) {
+		if t = strings.Trim(t, ", "); t != "" {
+			skipped = append(skipped, t)
 		}
-		if i == len(s) {
-			return nil
-		}
-		start := i
-		for i < len(s) && (isASCIILetter(s[i]) || s[i] >= '0' && s[i] <= '9' || s[i] == '_' || s[i] == '-') {
-			i++
-		}
-		key := s[start:i]
-		if key == "" || i == len(s) || s[i] != '=' {
-			return errors.New("key-value mismatch in brackets")
-		}
-		i++
-		var val string
-		quoted := false
-		if i < len(s) && (s[i] == '\'' || s[i] == '"') {
-			q := s[i]
-			end := strings.IndexByte(s[i+1:], q)
-			if end < 0 {
-				return errors.New("unterminated quote in brackets")
+	}
+	pos := 0
+	for pos < len(s) {
+		start, key, val, quoted, end := -1, "", "", false, 0
+		for p := pos; p < len(s); p++ {
+			var ok bool
+			if key, val, quoted, end, ok = bracketPairAt(s, p); ok {
+				start = p
+				break
 			}
-			val = s[i+1 : i+1+end]
-			i += end + 2
-			quoted = true
-			if i < len(s) && s[i] != ',' && s[i] != ' ' {
-				return errors.New("key-value mismatch in brackets")
-			}
-		} else {
-			end := strings.IndexAny(s[i:], ", ")
-			if end < 0 {
-				end = len(s) - i
-			}
-			val = s[i : i+end]
-			i += end
 		}
-		if strings.ContainsAny(val, `'"`) {
-			return errors.New("quote inside a bracket value")
+		if start < 0 {
+			skip(s[pos:])
+			break
 		}
+		skip(s[pos:start])
+		pos = end
 		if !isMatchSpecKey(key) {
-			return fmt.Errorf("cannot match on field %q", key)
+			return "", fmt.Errorf("cannot match on field %q", key)
 		}
 		if val == "" && !(quoted && (key == "features" || key == "track_features")) {
-			return fmt.Errorf("key-value mismatch in brackets: empty %s", key)
+			return "", fmt.Errorf("key-value mismatch in brackets: empty %s", key)
 		}
 		kv[key] = val
+	}
+	return strings.Join(skipped, ","), nil
+}
+
+// bracketPairAt matches one key=value pair of conda's _BRACKETS_KV_RE at
+// s[p:], returning the end of the match (after its delimiter).
+func bracketPairAt(s string, p int) (key, val string, quoted bool, end int, ok bool) {
+	isKey := func(b byte) bool {
+		return isASCIILetter(b) || b >= '0' && b <= '9' || b == '_' || b == '-'
+	}
+	isDelim := func(i int) bool { return i == len(s) || s[i] == ',' || s[i] == ' ' }
+	afterDelim := func(i int) int { return min(i+1, len(s)) }
+	q := p
+	for q < len(s) && isKey(s[q]) {
+		q++
+	}
+	if q == p || q == len(s) || s[q] != '=' {
+		return "", "", false, 0, false
+	}
+	key = s[p:q]
+	v := q + 1
+	// a quoted value: no quote inside, the same quote closing it, then a
+	// delimiter
+	if v < len(s) && (s[v] == '\'' || s[v] == '"') {
+		if c := strings.IndexAny(s[v+1:], `'"`); c >= 0 {
+			c += v + 1
+			if s[c] == s[v] && isDelim(c+1) {
+				return key, s[v+1 : c], true, afterDelim(c + 1), true
+			}
+		}
+	}
+	// an unquoted value: the shortest run without quotes that reaches a
+	// delimiter
+	for j := v; ; j++ {
+		if isDelim(j) {
+			return key, s[v:j], false, afterDelim(j), true
+		}
+		if s[j] == '\'' || s[j] == '"' {
+			return "", "", false, 0, false
+		}
 	}
 }
 

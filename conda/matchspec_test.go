@@ -188,6 +188,66 @@ func TestParseMatchSpecFields(t *testing.T) {
 	}
 }
 
+// Bracket text that is not a key=value pair is dropped, as conda's
+// _parse_spec_str drops whatever _BRACKETS_KV_RE.finditer does not match;
+// IgnoredBrackets says what was dropped. The first case is from
+// matplotlib's environment.yml.
+func TestParseMatchSpecBrackets(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want, ignored string }{
+		{"nbconvert[execute]!=6.0.0", "nbconvert!=6.0.0", "execute"},
+		{"nbconvert[execute] >=6", "nbconvert[version='>=6']", "execute"},
+		{"dask[complete]", "dask", "complete"},
+		{"requests[security,socks]>=2.0", "requests[version='>=2.0']", "security,socks"},
+		{"requests[security, socks]", "requests", "security, socks"},
+		{"numpy[]", "numpy", ""},
+		{"numpy[ , ]", "numpy", ""},
+		{"numpy[foo bar, version=1.7]", "numpy==1.7", "foo bar"},
+		{"numpy[version=1.7 extra]", "numpy==1.7", "extra"},
+		{"numpy[version=1.10 build=py38_0]", "numpy==1.10=py38_0", ""},
+		{`numpy[version="1.7,1.8"]`, "numpy[version='1.7,1.8']", ""},
+		// an unquoted value ends at the first ',' or ' ': conda keeps
+		// ">=1.0" and drops "<2"
+		{"numpy[version=>=1.0,<2]", "numpy[version='>=1.0']", "<2"},
+		// no pair starts anywhere: an unclosed quote, a stray quote,
+		// spaces around '=', an operator for '='
+		{"numpy[version='>=1]", "numpy", "version='>=1"},
+		{`numpy[build=a"b]`, "numpy", `build=a"b`},
+		{"numpy[version = 1.0]", "numpy", "version = 1.0"},
+		{"python[version>=3.8]", "python", "version>=3.8"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			m, err := ParseMatchSpec(tc.in)
+			if err != nil {
+				t.Fatalf("ParseMatchSpec(%q): %v", tc.in, err)
+			}
+			if got := m.String(); got != tc.want {
+				t.Errorf("String() = %q, want %q", got, tc.want)
+			}
+			if m.IgnoredBrackets != tc.ignored {
+				t.Errorf("IgnoredBrackets = %q, want %q", m.IgnoredBrackets, tc.ignored)
+			}
+			m2, err := ParseMatchSpec(m.String())
+			if err != nil || m2.String() != tc.want || m2.IgnoredBrackets != "" {
+				t.Errorf("reparse of %q: %q, ignored %q, %v", m.String(), m2.String(), m2.IgnoredBrackets, err)
+			}
+		})
+	}
+	m, err := ParseMatchSpec("nbconvert[execute]!=6.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Record{Name: "nbconvert", Version: ver(t, "6.1.0"), Build: "0"}
+	if !m.Match(r) {
+		t.Errorf("%q does not match nbconvert 6.1.0", m.String())
+	}
+	r.Version = ver(t, "6.0.0")
+	if m.Match(r) {
+		t.Errorf("%q matches nbconvert 6.0.0", m.String())
+	}
+}
+
 func TestParseMatchSpecErrors(t *testing.T) {
 	t.Parallel()
 	tests := []string{
@@ -201,7 +261,11 @@ func TestParseMatchSpecErrors(t *testing.T) {
 		`blas[invalid="1"]`,
 		"numpy[version=1][build=2]",
 		"numpy 1.2[build=1] [x=1]",
-		"numpy[version='>=1]",
+		"numpy[version=]",
+		"numpy[version=,build=1]",
+		"numpy[version='' build=1]",
+		"nbconvert[execute, foo=1]",
+		"numpy[x-build=1]", // one key ("-" is a key byte), not "x-" skipped
 		"numpy==",
 		"numpy[build_number=abc]",
 		"numpy[build_number='>=x']",
@@ -420,6 +484,18 @@ func TestMatchSpecMatchDoesNotAllocate(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { m.Match(r) }); n != 0 {
 		t.Errorf("Match allocates %v times per call", n)
 	}
+	// a channel matched by name against a URL outside the alias
+	m, err = ParseMatchSpec("mychan/linux-64::numpy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Channel = "https://host.example/a/mychan"
+	if !m.Match(r) {
+		t.Fatal("mychan::numpy does not match a record from https://host.example/a/mychan")
+	}
+	if n := testing.AllocsPerRun(100, func() { m.Match(r) }); n != 0 {
+		t.Errorf("Match by channel name allocates %v times per call", n)
+	}
 }
 
 func BenchmarkMatchSpecMatch(b *testing.B) {
@@ -451,6 +527,9 @@ func FuzzParseMatchSpec(f *testing.F) {
 		"https://conda.anaconda.org/c/linux-64/a-1-0.conda", "ns:numpy", "* >=1.3 2",
 		"python (>=3.8,<3.10)|(>=3.11,<3.13)", "numpy[track_features='']",
 		"https://u:p@host:8080/t/tok/ch::pkg 1.0", "numpy!=1.10 py38_0", "x[build=^a.*$]",
+		"nbconvert[execute]!=6.0.0", "requests[security, socks]>=2.0", "numpy[foo bar, version=1.7]",
+		"numpy[version=>=1.0,<2]", "numpy[version='>=1]", `numpy[build=a"b]`, "numpy[version = 1.0]",
+		"numpy[version='1.7' ,build=\"py\"]", "numpy[ , ]", "x[a version=1 b,c]", "x[features='' track_features=\"\"]",
 	} {
 		f.Add(s)
 	}
@@ -469,6 +548,14 @@ func FuzzParseMatchSpec(f *testing.F) {
 		}
 		if str2 := m2.String(); str2 != str {
 			t.Fatalf("ParseMatchSpec(%q): String %q reparses to %q", s, str, str2)
+		}
+		for part := range strings.SplitSeq(m.IgnoredBrackets, ",") {
+			if !strings.Contains(s, part) {
+				t.Fatalf("ParseMatchSpec(%q): ignored %q is not text of the input", s, m.IgnoredBrackets)
+			}
+		}
+		if m2.IgnoredBrackets != "" {
+			t.Fatalf("ParseMatchSpec(%q): String %q ignores %q", s, str, m2.IgnoredBrackets)
 		}
 		m.Match(&Record{Name: "x", Build: "0"})
 	})

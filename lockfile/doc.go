@@ -52,5 +52,8 @@
 // [Lock.Secrets] is the sealed section of package secrets. It is decoded
 // strictly by [secrets.Section.UnmarshalYAML] and written through
 // [secrets.Section.Marshal], so a read-modify-write of a lockfile keeps it
-// exactly.
+// exactly: a version 1 section (one data_key) stays version 1 and a version 2
+// section (data_keys per recipient kind, pending entries) stays as it is until
+// the secrets package reseals it. The section's own version field, not the
+// lock's, says which shape it has; see package secrets for both.
 package lockfile

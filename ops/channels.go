@@ -3,9 +3,10 @@ package ops
 import (
 	"context"
 	"fmt"
-	"net/http"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,12 +38,18 @@ type channelSetup struct {
 	channels []conda.Channel // expanded (no "defaults"), priority order
 	platform conda.Platform
 	offline  bool
-	version  string // envseal's, for the user agent
+	// noDefaults is true when an environment file's "nodefaults" dropped
+	// the configured channels from this setup.
+	noDefaults bool
+	progress   io.Writer // repodata download progress; nil when quiet
+	version    string    // envseal's, for the user agent
 }
 
 // newChannelSetup resolves -c/--override-channels/--platform against the
-// configuration. extra channels (from an environment file) come after the
-// -c flags and before the configured ones, as conda orders them.
+// configuration. fileChannels are an environment file's channels as
+// written: they come after the -c flags and before the configured ones, as
+// conda orders them, and conda's "nodefaults" among them drops the
+// configured channels.
 func (h *Host) newChannelSetup(o ChannelOptions, cfg *config, fileChannels []string) (*channelSetup, error) {
 	return h.newChannelSetupPlatform(o, cfg, fileChannels, o.Platform)
 }
@@ -60,10 +67,16 @@ func (h *Host) newChannelSetupPlatform(o ChannelOptions, cfg *config, fileChanne
 	}
 	s := &channelSetup{
 		cfg:      cfg,
-		chCfg:    conda.ChannelConfig{Alias: cfg.ChannelAlias, WorkDir: wd, HomeDir: h.getenv("HOME")},
+		chCfg:    cfg.channelConfig(wd),
 		platform: plat,
 		offline:  o.Offline || isTruthy(h.getenv("CONDA_OFFLINE")),
 		version:  h.Version,
+	}
+	for _, w := range cfg.Warnings {
+		h.emit(&ConfigWarning{Msg: w})
+	}
+	if !h.Quiet && h.Log != nil {
+		s.progress = h.Log
 	}
 	flagChannels := o.Channels
 	if o.OverrideChannels && len(flagChannels) == 0 && len(fileChannels) == 0 {
@@ -73,12 +86,20 @@ func (h *Host) newChannelSetupPlatform(o ChannelOptions, cfg *config, fileChanne
 	// configured ones. --override-channels drops the configured channels
 	// and, when -c is given, the file's too, so that one can point a
 	// committed environment.yml at a mirror or a local channel.
+	//
+	// "nodefaults" in the file drops the configured channels, as conda env
+	// create does (conda/env/installers/conda.py, _solve: the context's
+	// channels are added only when "nodefaults" is absent).
 	var names []string
 	switch {
 	case o.OverrideChannels && len(flagChannels) > 0:
 		names = flagChannels
 	case o.OverrideChannels:
 		names = fileChannels
+		s.noDefaults = slices.Contains(fileChannels, noDefaultsMarker)
+	case slices.Contains(fileChannels, noDefaultsMarker):
+		names = append(append(names, flagChannels...), fileChannels...)
+		s.noDefaults = true
 	default:
 		names = append(append(append(names, flagChannels...), fileChannels...), cfg.Channels...)
 	}
@@ -91,11 +112,15 @@ func (h *Host) newChannelSetupPlatform(o ChannelOptions, cfg *config, fileChanne
 	return s, nil
 }
 
+// noDefaultsMarker is conda's "nodefaults" entry in an environment file's
+// channels: not a channel, but "do not add the configured channels".
+const noDefaultsMarker = "nodefaults"
+
 // addChannels parses names, expands "defaults", and drops duplicates
 // (the first occurrence keeps its priority).
 func (s *channelSetup) addChannels(names []string) error {
 	for _, n := range names {
-		if n == "nodefaults" {
+		if n == noDefaultsMarker {
 			continue
 		}
 		// A relative path that names an existing directory is a local
@@ -112,11 +137,9 @@ func (s *channelSetup) addChannels(names []string) error {
 		if err != nil {
 			return err
 		}
-		expanded := []conda.Channel{ch}
-		if ch.IsDefaults() {
-			if expanded, err = conda.ExpandDefaults(s.chCfg, s.platform); err != nil {
-				return err
-			}
+		expanded, err := conda.ExpandChannel(ch, s.chCfg, s.platform)
+		if err != nil {
+			return err
 		}
 		for _, e := range expanded {
 			dup := false
@@ -151,11 +174,16 @@ func (h *Host) targetPlatform(flag string) (conda.Platform, error) {
 
 // load reads the repodata of channels for the target platform and noarch.
 func (s *channelSetup) load(ctx context.Context, channels []conda.Channel) (*channel.Index, error) {
+	client, err := s.cfg.httpClient(5 * time.Minute)
+	if err != nil {
+		return nil, err
+	}
 	l := &channel.Loader{
-		HTTPClient: &http.Client{Timeout: 5 * time.Minute},
+		HTTPClient: client,
 		CacheDir:   s.cfg.RepodataCache,
 		Offline:    s.offline,
 		UserAgent:  "envseal/" + s.version,
+		Progress:   s.progress,
 	}
 	idx, err := l.Load(ctx, channels, string(s.platform))
 	if err != nil {

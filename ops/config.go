@@ -1,20 +1,23 @@
 package ops
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/envseal/envseal/conda"
+	conf "github.com/envseal/envseal/config"
 )
 
 // config is everything a command needs to know about where things live and
-// which channels to use, gathered once from the environment, ~/.envsealrc
-// and the keys of ~/.condarc that matter. Libraries receive the parts they
-// need; none of them reads the environment themselves.
+// which channels to use, gathered once from the environment, conda's
+// configuration files and ~/.envsealrc (package config). Libraries receive
+// the parts they need; none of them reads the environment themselves.
 type config struct {
 	Root                     string   // ENVSEAL_ROOT, default ~/.envseal
 	PkgsDirs                 []string // ENVSEAL_PKGS_DIRS, pkgs_dirs, default <root>/pkgs
@@ -25,21 +28,55 @@ type config struct {
 	ChannelPriority          string   // strict (default), flexible or disabled
 	AddPipAsPythonDependency bool
 	Files                    []string // config files that were read, in order
+	Warnings                 []string // problems skipped while reading them
+
+	home string
+	rc   *conf.Config // the merged settings, with their sources
+
+	transportOnce sync.Once
+	transport     *http.Transport
+	transportErr  error
 }
 
-// rcFile is the subset of .condarc / .envsealrc that envseal understands.
-type rcFile struct {
-	Channels                 []string `yaml:"channels"`
-	ChannelAlias             string   `yaml:"channel_alias"`
-	ChannelPriority          string   `yaml:"channel_priority"`
-	PkgsDirs                 []string `yaml:"pkgs_dirs"`
-	EnvsDirs                 []string `yaml:"envs_dirs"`
-	AddPipAsPythonDependency *bool    `yaml:"add_pip_as_python_dependency"`
+// channelConfig is the channel part of the configuration, for
+// conda.ParseChannel; wd resolves relative paths ("" for the process's).
+func (c *config) channelConfig(wd string) conda.ChannelConfig {
+	return conda.ChannelConfig{
+		Alias:               c.ChannelAlias,
+		DefaultChannels:     c.rc.DefaultChannels,
+		CustomChannels:      c.rc.CustomChannels,
+		CustomMultichannels: c.rc.CustomMultichannels,
+		WorkDir:             wd,
+		HomeDir:             c.home,
+	}
 }
 
-// loadConfig reads the configuration. Later sources override earlier ones:
-// ~/.condarc (or $CONDARC), then ~/.envsealrc (or $ENVSEALRC), then
-// environment variables.
+// httpClient returns a client for repodata and package downloads that
+// honours proxy_servers, the proxy variables, ssl_verify and client
+// certificates. All clients of one command share one transport.
+func (c *config) httpClient(timeout time.Duration) (*http.Client, error) {
+	c.transportOnce.Do(func() { c.transport, c.transportErr = c.rc.Transport() })
+	if c.transportErr != nil {
+		return nil, c.transportErr
+	}
+	return &http.Client{Transport: c.transport, Timeout: timeout}, nil
+}
+
+// sources maps each setting that a file or a variable made to where it
+// came from ("file:line", "envvars"), lowest precedence first.
+func (c *config) sources() map[string][]string {
+	out := map[string][]string{}
+	for _, k := range conf.Keys() {
+		for _, o := range c.rc.Origins(k) {
+			out[k] = append(out[k], o.String())
+		}
+	}
+	return out
+}
+
+// loadConfig reads the configuration: conda's files in conda's search
+// order, ~/.envsealrc (or $ENVSEALRC), CONDA_* variables (package config),
+// then ENVSEAL_* variables.
 func loadConfig(getenv func(string) string) (*config, error) {
 	home := getenv("HOME")
 	if home == "" {
@@ -49,48 +86,37 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		}
 		home = h
 	}
+	rc, err := conf.Load(conf.Options{
+		LookupEnv: func(k string) (string, bool) { v := getenv(k); return v, v != "" },
+		Home:      home,
+		Windows:   runtime.GOOS == "windows",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading configuration: %w", err)
+	}
 	cfg := &config{
 		ChannelAlias:             "https://conda.anaconda.org/",
 		ChannelPriority:          "strict",
 		Channels:                 []string{"conda-forge"},
 		AddPipAsPythonDependency: true,
+		Files:                    rc.Files,
+		Warnings:                 rc.Warnings,
+		PkgsDirs:                 rc.PkgsDirs,
+		EnvsDirs:                 rc.EnvsDirs,
+		home:                     home,
+		rc:                       rc,
 	}
-	rcPaths := []string{filepath.Join(home, ".condarc")}
-	if p := getenv("CONDARC"); p != "" {
-		rcPaths = []string{p}
+	if len(rc.Channels) > 0 {
+		cfg.Channels = rc.Channels
 	}
-	if p := getenv("ENVSEALRC"); p != "" {
-		rcPaths = append(rcPaths, p)
-	} else {
-		rcPaths = append(rcPaths, filepath.Join(home, ".envsealrc"))
+	if rc.ChannelAlias != "" {
+		cfg.ChannelAlias = rc.ChannelAlias
 	}
-	for _, p := range rcPaths {
-		rc, err := readRC(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		cfg.Files = append(cfg.Files, p)
-		if len(rc.Channels) > 0 {
-			cfg.Channels = rc.Channels
-		}
-		if rc.ChannelAlias != "" {
-			cfg.ChannelAlias = rc.ChannelAlias
-		}
-		if rc.ChannelPriority != "" {
-			cfg.ChannelPriority = rc.ChannelPriority
-		}
-		if len(rc.PkgsDirs) > 0 {
-			cfg.PkgsDirs = expandAll(rc.PkgsDirs, home)
-		}
-		if len(rc.EnvsDirs) > 0 {
-			cfg.EnvsDirs = expandAll(rc.EnvsDirs, home)
-		}
-		if rc.AddPipAsPythonDependency != nil {
-			cfg.AddPipAsPythonDependency = *rc.AddPipAsPythonDependency
-		}
+	if rc.ChannelPriority != "" {
+		cfg.ChannelPriority = rc.ChannelPriority
+	}
+	if rc.AddPipAsPythonDependency != nil {
+		cfg.AddPipAsPythonDependency = *rc.AddPipAsPythonDependency
 	}
 	cfg.Root = filepath.Join(home, ".envseal")
 	if r := getenv("ENVSEAL_ROOT"); r != "" {
@@ -113,31 +139,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		cfg.EnvsDirs = []string{filepath.Join(cfg.Root, "envs")}
 	}
 	cfg.RepodataCache = filepath.Join(cfg.Root, "cache", "repodata")
-	if p := getenv("CONDA_CHANNEL_PRIORITY"); p != "" {
-		cfg.ChannelPriority = p
-	}
-	switch cfg.ChannelPriority {
-	case "strict", "flexible", "disabled":
-	case "true":
-		cfg.ChannelPriority = "flexible"
-	case "false":
-		cfg.ChannelPriority = "disabled"
-	default:
-		return nil, fmt.Errorf("channel_priority %q: want strict, flexible or disabled", cfg.ChannelPriority)
-	}
 	return cfg, nil
-}
-
-func readRC(path string) (*rcFile, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var rc rcFile
-	if err := yaml.Unmarshal(data, &rc); err != nil {
-		return nil, fmt.Errorf("reading config %s: %w", path, err)
-	}
-	return &rc, nil
 }
 
 func expandAll(paths []string, home string) []string {

@@ -83,7 +83,11 @@ func (h *Host) exportPrefix(ctx context.Context, o ExportOptions, cfg *config, f
 		recs = append(recs, &r.Record)
 	}
 	if format == "environment" || format == "yml" || format == "yaml" {
-		f := &env.File{Name: filepath.Base(prefix), Prefix: prefix, Variables: fileVariables(pd.Variables)}
+		vars, err := withoutSealed(fileVariables(pd.Variables), "envseal.lock")
+		if err != nil {
+			return nil, err
+		}
+		f := &env.File{Name: filepath.Base(prefix), Prefix: prefix, Variables: vars}
 		if o.Name != "" {
 			f.Name = o.Name
 		}

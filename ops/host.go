@@ -99,13 +99,17 @@ type Events interface {
 	Event(Event)
 }
 
-// Event is one of [*Warning], [*Notice], [*PlanReady], [*ChangeReady] and
+// Event is one of [*Warning], [*ConfigWarning], [*Notice], [*PlanReady], [*ChangeReady] and
 // [*LockedPlanReady].
 type Event interface{ event() }
 
 // Warning is a problem the operation went on after (a skipped conda-meta
 // record, a clobbered file, an environment file key conda ignores).
 type Warning struct{ Msg string }
+
+// ConfigWarning is a problem in the configuration files that was skipped
+// (an unknown value, a key of the wrong type).
+type ConfigWarning struct{ Msg string }
 
 // Notice is a message for the user about what happened ("locked 12
 // packages for linux-64"). Notices a quiet Host would not show are not
@@ -133,6 +137,7 @@ type LockedPlanReady struct {
 }
 
 func (*Warning) event()         {}
+func (*ConfigWarning) event()   {}
 func (*Notice) event()          {}
 func (*PlanReady) event()       {}
 func (*ChangeReady) event()     {}
@@ -148,16 +153,21 @@ func usagef(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// packageCache returns the shared package cache for cfg.
-func (h *Host) packageCache(cfg *Config, quiet bool) *pkgcache.Cache {
-	c := &pkgcache.Cache{Dirs: cfg.PkgsDirs}
+// packageCache returns the shared package cache for cfg, downloading
+// through cfg's proxies and CAs.
+func (h *Host) packageCache(cfg *Config, quiet bool) (*pkgcache.Cache, error) {
+	client, err := cfg.httpClient(0) // pkgcache bounds stalls itself
+	if err != nil {
+		return nil, err
+	}
+	c := &pkgcache.Cache{Dirs: cfg.PkgsDirs, HTTPClient: client}
 	if !quiet && h.Log != nil {
 		c.Progress = h.Log
 	}
 	// Real packages (ncurses' terminfo) hold names differing only by case;
 	// that is only a hazard on case-insensitive file systems.
 	c.Extract.AllowCaseCollisions = caseSensitiveFS()
-	return c
+	return c, nil
 }
 
 // caseSensitiveFS reports whether the usual file systems of this OS tell

@@ -117,7 +117,10 @@ func Clean(ctx context.Context, o CleanOptions) (*CleanResult, error) {
 	if !o.Tarballs && !o.Packages {
 		return nil, usagef("clean: choose --tarballs, --packages or --all")
 	}
-	cache := h.packageCache(cfg, true)
+	cache, err := h.packageCache(cfg, true)
+	if err != nil {
+		return nil, err
+	}
 	res := &CleanResult{}
 	if o.Tarballs {
 		rep, err := cache.CleanTarballs(ctx, o.DryRun)
@@ -163,13 +166,18 @@ type IndexResult struct{ Dir string }
 
 // Index writes repodata.json (and .zst) for each subdir of dir, a
 // directory of .conda/.tar.bz2 package archives, so it can be served or
-// used as a local channel.
-func Index(ctx context.Context, dir string) (*IndexResult, error) {
+// used as a local channel; with shards also CEP-16 sharded repodata
+// (repodata_shards.msgpack.zst and shards/).
+func Index(ctx context.Context, dir string, shards bool) (*IndexResult, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := indexer.Index(ctx, abs); err != nil {
+	index := indexer.Index
+	if shards {
+		index = indexer.IndexShards
+	}
+	if err := index(ctx, abs); err != nil {
 		return nil, err
 	}
 	return &IndexResult{Dir: abs}, nil

@@ -46,7 +46,7 @@ func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, platform
 			continue
 		}
 		seen[string(plat)] = true
-		setup, err := h.newChannelSetupPlatform(o.ChannelOptions, cfg, f.SolverChannels(), string(plat))
+		setup, err := h.newChannelSetupPlatform(o.ChannelOptions, cfg, f.Channels, string(plat))
 		if err != nil {
 			return nil, err
 		}
@@ -70,6 +70,12 @@ func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, platform
 				templ = ch.Name()
 			}
 			inputs.Channels = append(inputs.Channels, templ)
+		}
+		// "nodefaults" is an input of its own: it decides whether the
+		// configured channels join the solve, so a file gaining or losing
+		// it makes the lock stale even when the list happens to be equal.
+		if setup.noDefaults {
+			inputs.Channels = append(inputs.Channels, noDefaultsMarker)
 		}
 		// Only what the user chose is an input: CONDA_OVERRIDE_* values
 		// and the documented defaults of a foreign platform. What this
@@ -136,6 +142,7 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.warnFile(file, f)
 	targets, err := h.lockTargetsFor(o.SolveOptions, cfg, f, o.Platforms)
 	if err != nil {
 		return nil, err
@@ -213,7 +220,11 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 			}
 		}
 		if len(l.Metadata.Channels) == 0 {
-			l.Metadata.Channels = append([]string(nil), t.inputs.Channels...)
+			for _, ch := range t.inputs.Channels {
+				if ch != noDefaultsMarker {
+					l.Metadata.Channels = append(l.Metadata.Channels, ch)
+				}
+			}
 			l.Metadata.ChannelPriority = t.inputs.ChannelPriority
 		}
 		res.Packages[t.inputs.Platform] = len(sol.Records)

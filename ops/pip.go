@@ -20,6 +20,17 @@ import (
 // and pip's output on stderr unless quiet.
 func (h *Host) pipOptions(fileDir string, quiet bool) pip.Options {
 	o := pip.Options{Dir: fileDir, Env: withoutVar(h.Environ, "ENVSEAL_IDENTITY"), Stderr: h.log()}
+	// the proxies and CA bundle of the configuration, through pip's own
+	// variables (set after pip.Options strips PIP_* from Env); the
+	// operation has already loaded the configuration, so an error cannot
+	// be new here
+	if cfg, err := h.config(); err == nil {
+		env, warnings := cfg.rc.PipEnv()
+		o.PipEnv = append(o.PipEnv, env...)
+		for _, w := range warnings {
+			h.emit(&ConfigWarning{Msg: w})
+		}
+	}
 	if !quiet {
 		o.Stdout = h.log()
 	}

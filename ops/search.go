@@ -180,6 +180,9 @@ type InfoResult struct {
 	// ChannelURLs are the configured channels' subdir URLs (platform and
 	// noarch), "defaults" expanded.
 	ChannelURLs []string
+	// Sources maps each setting a file or a variable made to where it
+	// came from ("file:line", "envvars"), lowest precedence first.
+	Sources map[string][]string
 }
 
 // Info reports the configuration, the platform and the virtual packages
@@ -198,18 +201,16 @@ func Info(ctx context.Context, o InfoOptions) (*InfoResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	chCfg := conda.ChannelConfig{Alias: cfg.ChannelAlias, HomeDir: h.getenv("HOME")}
-	res := &InfoResult{Config: cfg, Platform: plat, Virtual: vps}
+	chCfg := cfg.channelConfig("")
+	res := &InfoResult{Config: cfg, Platform: plat, Virtual: vps, Sources: cfg.sources()}
 	for _, name := range cfg.Channels {
 		ch, err := conda.ParseChannel(name, chCfg)
 		if err != nil {
 			return nil, fmt.Errorf("configured channel: %w", err)
 		}
-		members := []conda.Channel{ch}
-		if ch.IsDefaults() {
-			if members, err = conda.ExpandDefaults(chCfg, plat); err != nil {
-				return nil, err
-			}
+		members, err := conda.ExpandChannel(ch, chCfg, plat)
+		if err != nil {
+			return nil, err
 		}
 		for _, m := range members {
 			res.ChannelURLs = append(res.ChannelURLs, m.SubdirURL(plat), m.SubdirURL("noarch"))

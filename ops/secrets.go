@@ -50,6 +50,9 @@ type KeygenOptions struct {
 	Output string
 	// Force overwrites an existing identity file.
 	Force bool
+	// Classic makes an X25519 key (age1…) instead of a post-quantum one
+	// (age1pq1…), for tools older than age 1.3.
+	Classic bool
 }
 
 // KeygenResult is the identity [SecretsKeygen] wrote.
@@ -58,7 +61,7 @@ type KeygenResult struct {
 	PublicKey string
 }
 
-// SecretsKeygen creates an age identity, written 0600 with its public key
+// SecretsKeygen creates an age identity (post-quantum unless Classic), written 0600 with its public key
 // in a comment, and returns its public key.
 func SecretsKeygen(ctx context.Context, o KeygenOptions) (*KeygenResult, error) {
 	h := &o.Host
@@ -69,7 +72,11 @@ func SecretsKeygen(ctx context.Context, o KeygenOptions) (*KeygenResult, error) 
 	if _, err := os.Stat(path); err == nil && !o.Force {
 		return nil, fmt.Errorf("%s already exists (use --force to replace it; the secrets sealed to it would be lost to you)", path)
 	}
-	id, err := secrets.GenerateIdentity()
+	generate := secrets.GenerateIdentity
+	if o.Classic {
+		generate = secrets.GenerateClassicIdentity
+	}
+	id, err := generate()
 	if err != nil {
 		return nil, err
 	}

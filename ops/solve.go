@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,11 +56,9 @@ func (h *Host) readSolveInput(o SolveOptions, cfg *config) (*solveInput, error) 
 		if err != nil {
 			return nil, err
 		}
-		for _, w := range f.Warnings {
-			h.warnf("%s", w.String())
-		}
+		h.warnFile(path, f)
 		in.file = f
-		fileChannels = f.SolverChannels()
+		fileChannels = f.Channels
 	}
 	setup, err := h.newChannelSetup(o.ChannelOptions, cfg, fileChannels)
 	if err != nil {
@@ -76,6 +75,7 @@ func (h *Host) readSolveInput(o SolveOptions, cfg *config) (*solveInput, error) 
 		if err != nil {
 			return nil, &UsageError{Msg: err.Error()}
 		}
+		h.warnIgnoredBrackets("", arg, spec)
 		in.specs = append(in.specs, spec)
 	}
 	if in.priority, err = channelPriority(o, cfg); err != nil {
@@ -254,4 +254,32 @@ func channelPriority(o SolveOptions, cfg *config) (resolver.ChannelPriority, err
 		return 0, usagef("--channel-priority: %v", err)
 	}
 	return p, nil
+}
+
+// warnFile reports the problems conda tolerates in the environment file at
+// path: the parser's warnings, and bracket text its specs drop.
+func (h *Host) warnFile(path string, f *env.File) {
+	for _, w := range f.Warnings {
+		h.warnf("%s", w.String())
+	}
+	for _, d := range f.Dependencies {
+		where := path
+		if d.Line > 0 {
+			where = fmt.Sprintf("%s:%d:%d", path, d.Line, d.Column)
+		}
+		h.warnIgnoredBrackets(where, d.String(), d.Spec)
+	}
+}
+
+// warnIgnoredBrackets says that spec (written text) lost the bracket text
+// conda's parser drops, such as pip-style extras ("nbconvert[execute]").
+func (h *Host) warnIgnoredBrackets(where, text string, spec conda.MatchSpec) {
+	if spec.IgnoredBrackets == "" {
+		return
+	}
+	if where != "" {
+		where += ": "
+	}
+	h.warnf("%s%q: ignoring %q in brackets, as conda does (only key=value pairs count there; pip extras belong in the pip: section); solving for %s",
+		where, text, spec.IgnoredBrackets, spec.String())
 }

@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,7 +22,8 @@ type change struct {
 }
 
 // diffPrefix compares a solution with what is installed. A record is kept
-// when the same dist from the same channel is installed.
+// when the same dist from the same channel is installed, unless python's
+// minor version changes under a noarch: python package.
 func diffPrefix(sol []*conda.Record, installed []*pfx.InstalledRecord) change {
 	have := map[string]*pfx.InstalledRecord{}
 	for _, r := range installed {
@@ -39,6 +41,14 @@ func diffPrefix(sol []*conda.Record, installed []*pfx.InstalledRecord) change {
 	for _, r := range installed {
 		if !want[r.Name] {
 			ch.unlink = append(ch.unlink, r.Name)
+		}
+	}
+	// A new python minor version moves site-packages: the noarch: python
+	// packages that stay are relinked there (installing a record whose
+	// name is installed replaces it), as conda's solve_for_diff does.
+	for _, r := range pfx.NoarchRelinks(installed, sol) {
+		if !slices.Contains(ch.link, r) {
+			ch.link = append(ch.link, r)
 		}
 	}
 	sort.Strings(ch.unlink)
@@ -110,7 +120,10 @@ func (h *Host) apply(ctx context.Context, cfg *config, ch change, o applyOptions
 		Cmd:         historyCmd(h.Args),
 	}
 	if len(ch.link) > 0 {
-		cache := h.packageCache(cfg, o.quiet)
+		cache, err := h.packageCache(cfg, o.quiet)
+		if err != nil {
+			return nil, err
+		}
 		urlFor := o.urlFor
 		if urlFor == nil {
 			urlFor = func(r *conda.Record) string { return r.URL }

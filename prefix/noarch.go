@@ -26,11 +26,10 @@ type pythonInfo struct {
 // honours python_site_packages_path (CEP 17) when the record sets it.
 func newPythonInfo(rec *conda.Record, finalPrefix string) (*pythonInfo, error) {
 	v := rec.Version.String()
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
+	mm := pythonMinor(v)
+	if mm == "" {
 		return nil, fmt.Errorf("python %s: cannot tell major.minor version", v)
 	}
-	mm := parts[0] + "." + strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' })
 	py := &pythonInfo{
 		version:      mm,
 		sitePackages: "lib/python" + mm + "/site-packages",
@@ -43,6 +42,63 @@ func newPythonInfo(rec *conda.Record, finalPrefix string) (*pythonInfo, error) {
 		py.sitePackages = sp
 	}
 	return py, nil
+}
+
+// pythonMinor returns the "X.Y" of a python version ("3.11" for
+// "3.11.11", "3.13" for "3.13.0rc1"), "" when v has no minor part; it is
+// conda's get_major_minor_version.
+func pythonMinor(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 || parts[0] == "" {
+		return ""
+	}
+	minor := parts[1]
+	if i := strings.IndexFunc(minor, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		minor = minor[:i]
+	}
+	if minor == "" {
+		return ""
+	}
+	return parts[0] + "." + minor
+}
+
+// NoarchRelinks returns the records of want, a prefix's complete new
+// state, that must be unlinked and linked again because python changes
+// under them: every noarch: python record of want when the installed
+// python and the python of want differ in major.minor version (conda's
+// rule in solve_for_diff: their files live in lib/pythonX.Y/site-packages
+// and their byte code and entry points name that python), or in
+// python_site_packages_path (CEP 17). It returns nil when either side has
+// no python. The records are want's own pointers, in want's order.
+func NoarchRelinks(installed []*InstalledRecord, want []*conda.Record) []*conda.Record {
+	var oldPy, newPy *conda.Record
+	for _, r := range installed {
+		if r.Name == "python" {
+			oldPy = &r.Record
+		}
+	}
+	for _, r := range want {
+		if r.Name == "python" {
+			newPy = r
+		}
+	}
+	if oldPy == nil || newPy == nil || !pythonMoves(oldPy, newPy) {
+		return nil
+	}
+	var out []*conda.Record
+	for _, r := range want {
+		if r.Noarch == "python" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// pythonMoves reports whether noarch: python packages linked for python
+// old must be relinked for python new.
+func pythonMoves(old, new *conda.Record) bool {
+	return pythonMinor(old.Version.String()) != pythonMinor(new.Version.String()) ||
+		old.PythonSitePackagesPath != new.PythonSitePackagesPath
 }
 
 // noarchTarget maps a path of a noarch: python package to its place in the

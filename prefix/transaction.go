@@ -21,7 +21,12 @@ import (
 type Plan struct {
 	// Link are the packages to install, in dependency order (a later
 	// package wins a clobbered path). An installed package with the same
-	// name as one of them is replaced.
+	// name as one of them is replaced. When they bring a python whose
+	// site-packages differs from the installed one's (another minor
+	// version), installed noarch: python packages missing from Link are
+	// relinked from their extracted package directories in the same
+	// transaction; callers should list them (see [NoarchRelinks]) so
+	// that they are fetched if the package cache lost them.
 	Link []Package
 	// Unlink names installed packages to remove.
 	Unlink []string

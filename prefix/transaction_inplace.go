@@ -40,11 +40,29 @@ func applyInPlace(ctx context.Context, pp prefixPaths, plan *Plan, opts *ApplyOp
 		}
 		gone[n] = true
 	}
-	for _, p := range pkgs {
-		if pd.Record(p.Record.Name) != nil {
-			gone[p.Record.Name] = true
+	for i, p := range pkgs {
+		old := pd.Record(p.Record.Name)
+		if old == nil {
+			continue
+		}
+		gone[p.Record.Name] = true
+		// A relink of the same dist (python moved under it) keeps what
+		// the user asked for.
+		if p.RequestedSpec == "" && old.DistName() == p.Record.DistName() {
+			pkgs[i].RequestedSpec = old.RequestedSpec
 		}
 	}
+	// A plan that moves python's site-packages relinks the noarch: python
+	// packages that stay, in this same transaction, even when its caller
+	// did not list them (see [NoarchRelinks]).
+	relink, err := noarchLeftBehind(pd.Records, pkgs, gone)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range relink {
+		gone[p.Record.Name] = true
+	}
+	pkgs = append(pkgs, relink...)
 	var unlinked []*InstalledRecord
 	owners := map[string]string{} // paths of packages that stay
 	var python *InstalledRecord
@@ -313,4 +331,40 @@ func appendHistory(prefix string, entry []byte, noSync bool) error {
 		}
 	}
 	return f.Close()
+}
+
+// noarchLeftBehind returns the installed noarch: python packages that
+// stay in the prefix (not in gone) although pkgs bring a python whose
+// site-packages differs from the installed one's, as packages to link
+// again from their extracted package directories.
+func noarchLeftBehind(installed []*InstalledRecord, pkgs []Package, gone map[string]bool) ([]Package, error) {
+	var oldPy, newPy *conda.Record
+	for _, r := range installed {
+		if r.Name == "python" {
+			oldPy = &r.Record
+		}
+	}
+	for _, p := range pkgs {
+		if p.Record.Name == "python" {
+			newPy = p.Record
+		}
+	}
+	if oldPy == nil || newPy == nil || !pythonMoves(oldPy, newPy) {
+		return nil, nil
+	}
+	var out []Package
+	for _, r := range installed {
+		if gone[r.Name] || r.Noarch != "python" {
+			continue
+		}
+		if r.ExtractedPackageDir == "" {
+			return nil, fmt.Errorf("%s is noarch: python and must be relinked for python %s, but its conda-meta record names no extracted package directory; include it in the plan", r.DistName(), newPy.Version)
+		}
+		if _, err := os.Stat(filepath.Join(r.ExtractedPackageDir, "info")); err != nil {
+			return nil, fmt.Errorf("%s is noarch: python and must be relinked for python %s: extracted package: %w; include it in the plan", r.DistName(), newPy.Version, err)
+		}
+		rec := r.Record
+		out = append(out, Package{Record: &rec, Dir: r.ExtractedPackageDir, Tarball: r.PackageTarballFullPath, RequestedSpec: r.RequestedSpec})
+	}
+	return out, nil
 }

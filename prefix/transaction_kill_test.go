@@ -25,12 +25,20 @@ type killJob struct {
 	Pkgs   string   `json:"pkgs"`
 	Update bool     `json:"update"` // apply the new plan to the old prefix
 	Sync   bool     `json:"sync"`
-	Dirs   []string `json:"dirs"` // a1, a2, b, c, d package directories
+	Python bool     `json:"python"` // the python minor change of pyPackages
+	Dirs   []string `json:"dirs"`   // a1, a2, b, c, d (or py310, py311, tool, data) package directories
 }
 
-func (j killJob) packages() txnPackages {
+// plans returns the plan that builds the old state and the one that
+// changes it into the new state.
+func (j killJob) plans() (old, new *Plan) {
 	pkg := func(i int) Package { return Package{Dir: j.Dirs[i]} }
-	return txnPackages{a1: pkg(0), a2: pkg(1), b: pkg(2), c: pkg(3), d: pkg(4)}
+	if j.Python {
+		p := pyPackages{py310: pkg(0), py311: pkg(1), tool: pkg(2), data: pkg(3)}
+		return p.oldPlan(), p.newPlan()
+	}
+	p := txnPackages{a1: pkg(0), a2: pkg(1), b: pkg(2), c: pkg(3), d: pkg(4)}
+	return p.oldPlan(), p.newPlan()
 }
 
 func TestMain(m *testing.M) {
@@ -46,10 +54,9 @@ func runKillHelper(spec string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	p := job.packages()
-	plan := p.oldPlan()
+	plan, newPlan := job.plans()
 	if job.Update {
-		plan = p.newPlan()
+		plan = newPlan
 	}
 	opts := testOpts()
 	opts.NoSync = !job.Sync
@@ -63,9 +70,11 @@ func runKillHelper(spec string) int {
 }
 
 // TestKillDuringApply applies plans in a child process and SIGKILLs it at
-// random moments: creating a prefix and updating one in place. After each
-// kill, Recover must leave the prefix absent (create only), exactly as
-// before, or exactly as after the transaction.
+// random moments: creating a prefix and updating one in place, and
+// updating python 3.10 to 3.11 under a noarch: python package, which is
+// relinked (with its byte code recompiled) in the same transaction.
+// After each kill, Recover must leave the prefix absent (create only),
+// exactly as before, or exactly as after the transaction.
 func TestKillDuringApply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill test skipped in -short mode")
@@ -80,15 +89,29 @@ func TestKillDuringApply(t *testing.T) {
 		seed, _ = strconv.ParseUint(s, 10, 64)
 	}
 	t.Logf("seed %d (set ENVSEAL_KILL_SEED to replay), budget %v", seed, budget)
-	rng := rand.New(rand.NewPCG(seed, seed))
+	t.Run("packages", func(t *testing.T) {
+		tmp := t.TempDir()
+		pkgsDir := filepath.Join(tmp, "pkgs")
+		p := buildTxnPackages(t, pkgsDir, 300)
+		job := killJob{Prefix: filepath.Join(tmp, "envs", "k"), Pkgs: pkgsDir, Dirs: []string{p.a1.Dir, p.a2.Dir, p.b.Dir, p.c.Dir, p.d.Dir}}
+		killLoop(t, job, seed, budget*2/3)
+	})
+	t.Run("python-relink", func(t *testing.T) {
+		tmp := t.TempDir()
+		pkgsDir := filepath.Join(tmp, "pkgs")
+		p := buildPyPackages(t, pkgsDir, 50)
+		job := killJob{Prefix: filepath.Join(tmp, "envs", "k"), Pkgs: pkgsDir, Python: true, Dirs: []string{p.py310.Dir, p.py311.Dir, p.tool.Dir, p.data.Dir}}
+		killLoop(t, job, seed, budget/3)
+	})
+}
 
-	tmp := t.TempDir()
-	pkgsDir := filepath.Join(tmp, "pkgs")
-	p := buildTxnPackages(t, pkgsDir, 300)
-	prefix := filepath.Join(tmp, "envs", "k")
+// killLoop runs job's plans in children killed at random moments for
+// about budget.
+func killLoop(t *testing.T, job killJob, seed uint64, budget time.Duration) {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	prefix := job.Prefix
 	ctx := context.Background()
-	job := killJob{Prefix: prefix, Pkgs: pkgsDir, Dirs: []string{p.a1.Dir, p.a2.Dir, p.b.Dir, p.c.Dir, p.d.Dir}}
-	jp := job.packages()
+	oldPlan, newPlan := job.plans()
 
 	// The two states every kill must end in, built at the same path (the
 	// files hold the prefix).
@@ -97,13 +120,13 @@ func TestKillDuringApply(t *testing.T) {
 		if err := os.RemoveAll(prefix); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Apply(ctx, prefix, jp.oldPlan(), testOpts()); err != nil {
+		if _, err := Apply(ctx, prefix, oldPlan, testOpts()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	makeOld()
 	oldSnap := snapshot(t, prefix)
-	if _, err := Apply(ctx, prefix, jp.newPlan(), testOpts()); err != nil {
+	if _, err := Apply(ctx, prefix, newPlan, testOpts()); err != nil {
 		t.Fatal(err)
 	}
 	newSnap := snapshot(t, prefix)

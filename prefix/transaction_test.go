@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/envseal/envseal/conda"
 )
 
 // txnPackages builds the packages of the transaction tests: a (two
@@ -264,5 +267,228 @@ func TestApplyFrozenAndForeignDir(t *testing.T) {
 	os.MkdirAll(empty, 0o755)
 	if res, err := Apply(ctx, empty, &Plan{}, testOpts()); err != nil || !res.Created {
 		t.Errorf("empty dir: %v", err)
+	}
+}
+
+// pyPackages are the packages of the python relink tests: two pythons of
+// different minor versions and a noarch: python package with an entry
+// point. Each python's bin/python is a shell script that answers
+// compileall's file list with stub byte code for its own version.
+type pyPackages struct {
+	py310, py3101, py311, tool, data Package
+}
+
+func buildPyPackages(t testing.TB, pkgs string, nfiles int) pyPackages {
+	t.Helper()
+	python := func(version, mm string) Package {
+		tag := strings.ReplaceAll(mm, ".", "")
+		compile := "#!/bin/sh\n# stub python " + version + ": -m compileall -l -i - writes stub byte code\n" +
+			"while IFS= read -r f; do d=\"${f%/*}/__pycache__\"; b=\"${f##*/}\"; { [ -d \"$d\" ] || mkdir -p \"$d\"; } && printf 'stub pyc %s\\n' \"$f\" > \"$d/${b%.py}.cpython-" + tag + ".pyc\"; done\n"
+		files := []testFile{
+			{path: "bin/python", data: compile, mode: 0o755},
+			{path: "bin/python" + mm, link: "python"},
+			{path: "lib/python" + mm + "/sysconfig.txt", data: "prefix=" + DefaultPlaceholder + "\n", placeholder: DefaultPlaceholder},
+		}
+		for i := 0; i < nfiles; i++ {
+			files = append(files, testFile{path: fmt.Sprintf("lib/python%s/m%03d.py", mm, i), data: fmt.Sprintf("# %s stdlib %d\n", version, i)})
+		}
+		return buildPackage(t, pkgs, testPkg{name: "python", version: version, files: files})
+	}
+	tool := []testFile{
+		{path: "site-packages/tool/__init__.py", data: "VERSION = '1.0'\n"},
+		{path: "site-packages/tool/cli.py", data: "def main():\n    print('tool')\n"},
+		{path: "site-packages/tool-1.0.dist-info/METADATA", data: "Name: tool\nVersion: 1.0\n"},
+		{path: "python-scripts/tool-legacy", data: "#!/usr/bin/env python\n", mode: 0o755},
+	}
+	for i := 0; i < nfiles/5; i++ {
+		tool = append(tool, testFile{path: fmt.Sprintf("site-packages/tool/m%02d.py", i), data: fmt.Sprintf("X = %d\n", i)})
+	}
+	return pyPackages{
+		py310:  python("3.10.16", "3.10"),
+		py3101: python("3.10.17", "3.10"),
+		py311:  python("3.11.11", "3.11"),
+		tool:   buildPackage(t, pkgs, testPkg{name: "tool", version: "1.0", build: "pyh0", noarch: "python", entryPoints: []string{"tool = tool.cli:main"}, files: tool}),
+		data:   buildPackage(t, pkgs, testPkg{name: "data", version: "1", noarch: "generic", files: []testFile{{path: "share/data/x", data: "x"}}}),
+	}
+}
+
+func (p pyPackages) oldPlan() *Plan {
+	tool := p.tool
+	tool.RequestedSpec = "tool"
+	return &Plan{Link: []Package{p.py310, tool, p.data}, UpdateSpecs: []string{"python=3.10", "tool", "data"}}
+}
+
+// newPlan moves to python 3.11 without naming tool: Apply relinks it.
+func (p pyPackages) newPlan() *Plan {
+	return &Plan{Link: []Package{p.py311}, UpdateSpecs: []string{"python=3.11"}}
+}
+
+// TestApplyPythonMinorChange: a plan that changes python's minor version
+// relinks the noarch: python packages that stay into the new
+// site-packages, with a new entry point, byte code and conda-meta record,
+// whether the plan lists them (as envseal's CLI does) or not; a patch
+// release of python relinks nothing.
+func TestApplyPythonMinorChange(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	p := buildPyPackages(t, filepath.Join(tmp, "pkgs"), 10)
+	ctx := context.Background()
+	cases := []struct {
+		name       string
+		plan       *Plan
+		wantLinked []string
+		site       string // where tool's files must be afterwards
+	}{
+		{"python only", p.newPlan(), []string{"python", "tool"}, "lib/python3.11/site-packages"},
+		{"python and tool", &Plan{Link: []Package{p.py311, p.tool}}, []string{"python", "tool"}, "lib/python3.11/site-packages"},
+		{"patch release", &Plan{Link: []Package{p.py3101}}, []string{"python"}, "lib/python3.10/site-packages"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			prefix := filepath.Join(tmp, strings.ReplaceAll(tc.name, " ", "-"))
+			if _, err := Apply(ctx, prefix, p.oldPlan(), testOpts()); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Apply(ctx, prefix, tc.plan, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var linked, unlinked []string
+			for _, r := range res.Linked {
+				linked = append(linked, r.Name)
+			}
+			for _, r := range res.Unlinked {
+				unlinked = append(unlinked, r.Name)
+			}
+			if !reflect.DeepEqual(linked, tc.wantLinked) || !reflect.DeepEqual(unlinked, tc.wantLinked) {
+				t.Errorf("linked %v, unlinked %v, want %v both", linked, unlinked, tc.wantLinked)
+			}
+			for _, w := range res.Warnings {
+				t.Errorf("warning: %s", w)
+			}
+			pd, err := ReadPrefix(ctx, prefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := pd.Record("tool")
+			if rec == nil {
+				t.Fatal("tool is no longer installed")
+			}
+			tag := strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(tc.site, "lib/python"), "/site-packages"), ".", "")
+			want := []string{
+				"bin/tool", "bin/tool-legacy",
+				tc.site + "/tool-1.0.dist-info/METADATA",
+				tc.site + "/tool/__init__.py",
+				tc.site + "/tool/__pycache__/__init__.cpython-" + tag + ".pyc",
+				tc.site + "/tool/__pycache__/cli.cpython-" + tag + ".pyc",
+				tc.site + "/tool/__pycache__/m00.cpython-" + tag + ".pyc",
+				tc.site + "/tool/__pycache__/m01.cpython-" + tag + ".pyc",
+				tc.site + "/tool/cli.py",
+				tc.site + "/tool/m00.py",
+				tc.site + "/tool/m01.py",
+			}
+			if rec.RequestedSpec != "tool" {
+				t.Errorf("tool's requested_spec = %q, want it kept", rec.RequestedSpec)
+			}
+			if !reflect.DeepEqual(rec.Files, want) {
+				t.Errorf("tool's files:\n got %q\nwant %q", rec.Files, want)
+			}
+			for _, f := range rec.Files {
+				if _, err := os.Lstat(filepath.Join(prefix, f)); err != nil {
+					t.Errorf("listed file: %v", err)
+				}
+			}
+			if pyc, _ := os.ReadFile(filepath.Join(prefix, tc.site, "tool/__pycache__/cli.cpython-"+tag+".pyc")); string(pyc) != "stub pyc "+tc.site+"/tool/cli.py\n" {
+				t.Errorf("byte code = %q", pyc)
+			}
+			if b, _ := os.ReadFile(filepath.Join(prefix, "bin/tool")); !strings.HasPrefix(string(b), "#!"+prefix+"/bin/python\n") {
+				t.Errorf("entry point = %.60q", b)
+			}
+			if tc.site == "lib/python3.11/site-packages" {
+				if _, err := os.Lstat(filepath.Join(prefix, "lib/python3.10")); !os.IsNotExist(err) {
+					t.Errorf("lib/python3.10 left behind: %v", err)
+				}
+			}
+			if pd.Record("data") == nil || slices.Contains(linked, "data") {
+				t.Error("noarch: generic package data was touched or lost")
+			}
+			if _, err := os.Lstat(filepath.Join(prefix, "share/data/x")); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+
+	// A package left behind whose extracted directory is gone cannot be
+	// relinked: the transaction fails before any change.
+	prefix := filepath.Join(tmp, "gone")
+	pkgs2 := filepath.Join(tmp, "pkgs2")
+	q := buildPyPackages(t, pkgs2, 2)
+	if _, err := Apply(ctx, prefix, q.oldPlan(), testOpts()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(q.tool.Dir); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, prefix)
+	_, err := Apply(ctx, prefix, q.newPlan(), testOpts())
+	if err == nil || !strings.Contains(err.Error(), "tool-1.0-pyh0 is noarch: python and must be relinked for python 3.11.11") {
+		t.Errorf("err = %v", err)
+	}
+	if d := diffSnapshots(before, snapshot(t, prefix)); d != "" {
+		t.Errorf("failed relink changed the prefix:\n%s", d)
+	}
+}
+
+func TestNoarchRelinks(t *testing.T) {
+	t.Parallel()
+	rec := func(name, version, noarch string) *conda.Record {
+		r := &conda.Record{Name: name, Build: "0", Noarch: noarch}
+		v, err := conda.ParseVersion(version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Version = v
+		return r
+	}
+	installed := func(recs ...*conda.Record) []*InstalledRecord {
+		var out []*InstalledRecord
+		for _, r := range recs {
+			out = append(out, &InstalledRecord{Record: *r})
+		}
+		return out
+	}
+	pip, six, numpy := rec("pip", "24.3.1", "python"), rec("six", "1.16", "python"), rec("numpy", "2.1", "")
+	freeThreaded := rec("python", "3.13.1", "")
+	freeThreaded.PythonSitePackagesPath = "lib/python3.13t/site-packages"
+	cases := []struct {
+		name      string
+		installed []*InstalledRecord
+		want      []*conda.Record
+		relink    []string
+	}{
+		{"minor change", installed(rec("python", "3.10.16", ""), pip), []*conda.Record{rec("python", "3.11.11", ""), pip, numpy, six}, []string{"pip", "six"}},
+		{"major change", installed(rec("python", "2.7.18", ""), pip), []*conda.Record{rec("python", "3.7.1", ""), pip}, []string{"pip"}},
+		{"3.1 to 3.10", installed(rec("python", "3.1.5", ""), pip), []*conda.Record{rec("python", "3.10.0", ""), pip}, []string{"pip"}},
+		{"patch release", installed(rec("python", "3.10.16", ""), pip), []*conda.Record{rec("python", "3.10.17", ""), pip}, nil},
+		{"release candidate of the same minor", installed(rec("python", "3.13.0rc1", ""), pip), []*conda.Record{rec("python", "3.13.1", ""), pip}, nil},
+		{"site-packages path (CEP 17)", installed(rec("python", "3.13.1", ""), pip), []*conda.Record{freeThreaded, pip}, []string{"pip"}},
+		{"python added", installed(pip), []*conda.Record{rec("python", "3.11.11", ""), pip}, nil},
+		{"python removed", installed(rec("python", "3.10.16", ""), pip), []*conda.Record{pip}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, r := range NoarchRelinks(tc.installed, tc.want) {
+				got = append(got, r.Name)
+			}
+			if !reflect.DeepEqual(got, tc.relink) {
+				t.Errorf("NoarchRelinks = %v, want %v", got, tc.relink)
+			}
+		})
+	}
+	for v, want := range map[string]string{"3.11.11": "3.11", "3.10": "3.10", "3.13.0rc1": "3.13", "3.14t": "3.14", "3": "", "2!3.9.1": "2!3.9", "": ""} {
+		if got := pythonMinor(v); got != want {
+			t.Errorf("pythonMinor(%q) = %q, want %q", v, got, want)
+		}
 	}
 }

@@ -80,7 +80,7 @@ type VersionError struct {
 
 // Error names the version found and the one supported.
 func (e *VersionError) Error() string {
-	return fmt.Sprintf("unsupported secrets section version %d (this build reads version %d)", e.Version, Version)
+	return fmt.Sprintf("unsupported secrets section version %d (this build reads versions 1 to %d; a newer envseal may have written it)", e.Version, Version)
 }
 
 // displayRecipient shortens a public recipient string for messages: SSH keys

@@ -5,14 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
 
-// seedVectors adds every file of testdata/vectors as a fuzz seed.
+// seedVectors adds every file of testdata/vectors and vectors-v2 as a fuzz
+// seed.
 func seedVectors(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join(vectorsDir, "*.yaml"))
-	for _, file := range files {
+	v2, _ := filepath.Glob(filepath.Join(vectorsV2Dir, "*.yaml"))
+	for _, file := range append(files, v2...) {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
@@ -61,14 +65,7 @@ func FuzzParseSection(f *testing.F) {
 // values.
 func FuzzOpen(f *testing.F) {
 	seedVectors(f)
-	idText, err := os.ReadFile(filepath.Join(vectorsDir, "identity.txt"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	ids, err := ParseIdentities(bytes.NewReader(idText))
-	if err != nil {
-		f.Fatal(err)
-	}
+	ids := vectorIdentities(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSection(data)
 		if err != nil {
@@ -83,8 +80,106 @@ func FuzzOpen(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(again, s) {
+		if s.Version == Version && len(s.Pending) == 0 && !reflect.DeepEqual(again, s) {
 			t.Fatal("resealing an unchanged section changed it")
+		}
+		// An upgrade or a fold keeps the entries it had and the values.
+		for _, e := range s.Entries {
+			if i := sort.Search(len(again.Entries), func(i int) bool { return again.Entries[i].Name >= e.Name }); i < len(again.Entries) && again.Entries[i] != e && !slices.ContainsFunc(s.Pending, func(p PendingEntry) bool { return p.Name == e.Name }) {
+				t.Fatalf("resealing changed entry %s", e.Name)
+			}
+		}
+		o2, err := again.Open("demo", ids...)
+		if err != nil {
+			t.Fatalf("resealed section does not open: %v", err)
+		}
+		defer o2.Close()
+		if !reflect.DeepEqual(o.Names(), o2.Names()) {
+			t.Fatal("resealing changed the names")
+		}
+		for _, n := range o.Names() {
+			a, _ := o.Get(n)
+			b, _ := o2.Get(n)
+			if !bytes.Equal(a, b) {
+				t.Fatalf("resealing changed the value of %s", n)
+			}
+		}
+	})
+}
+
+// vectorIdentities returns the identities of both vector directories.
+func vectorIdentities(f *testing.F) []Identity {
+	var ids []Identity
+	for _, dir := range []string{vectorsDir, vectorsV2Dir} {
+		idText, err := os.ReadFile(filepath.Join(dir, "identity.txt"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		parsed, err := ParseIdentities(bytes.NewReader(idText))
+		if err != nil {
+			f.Fatal(err)
+		}
+		ids = append(ids, parsed...)
+	}
+	return ids
+}
+
+// FuzzSectionV2 drives the version 2 format: an accepted section takes a
+// pending entry with the public keys only (or refuses it, unchanged), the
+// result marshals and parses back equal, and when the vector identities open
+// it, the pending value is there, listed, and folded by Seal into a section
+// that opens to the same values with nothing pending.
+func FuzzSectionV2(f *testing.F) {
+	seedVectors(f)
+	ids := vectorIdentities(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSection(data)
+		if err != nil {
+			return
+		}
+		before := cloneSection(s)
+		value := data[:len(data)%64]
+		if err := s.AddPending("demo", "FUZZ_PENDING", value); err != nil {
+			if !reflect.DeepEqual(s, before) {
+				t.Fatal("a refused AddPending changed the section")
+			}
+			return
+		}
+		text, err := s.Marshal()
+		if err != nil {
+			t.Fatalf("section with a pending entry does not marshal: %v", err)
+		}
+		s2, err := ParseSection(text)
+		if err != nil || !reflect.DeepEqual(s, s2) {
+			t.Fatalf("pending round trip: %v", err)
+		}
+		o, err := s2.Open("demo", ids...)
+		if err != nil {
+			return
+		}
+		defer o.Close()
+		if v, ok := o.Get("FUZZ_PENDING"); !ok || !bytes.Equal(v, value) {
+			t.Fatal("pending value lost")
+		}
+		if !slices.Contains(o.Pending(), PendingInfo{Name: "FUZZ_PENDING", Readable: true}) {
+			t.Fatal("pending entry not listed")
+		}
+		folded, err := o.Seal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o2, err := folded.Open("demo", ids...)
+		if err != nil {
+			t.Fatalf("folded section does not open: %v", err)
+		}
+		defer o2.Close()
+		for _, p := range o2.Pending() {
+			if p.Readable || p.Name == "FUZZ_PENDING" {
+				t.Fatalf("after folding: pending %v", p)
+			}
+		}
+		if v, ok := o2.Get("FUZZ_PENDING"); !ok || !bytes.Equal(v, value) {
+			t.Fatal("folded value lost")
 		}
 	})
 }

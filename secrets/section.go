@@ -15,8 +15,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Version is the section format version written by this package.
-const Version = 1
+// Version is the section format version written by this package. Version 1
+// sections (one data_key age file, no pending entries) are still read, and
+// become version 2 on their next [Opened.Seal].
+const Version = 2
 
 // MaxValueSize is the largest secret value, in bytes, that [Opened.Set]
 // accepts.
@@ -27,7 +29,8 @@ const (
 	maxSectionSize = 16 << 20 // ParseSection input
 	maxRecipients  = 1024
 	maxEntries     = 10000
-	maxDataKeySize = 1 << 20 // armored data_key
+	maxPending     = 1000
+	maxDataKeySize = 4 << 20 // one armored age file (1024 post-quantum stanzas fit)
 	maxNameLen     = 256
 	maxEnvNameLen  = 1024
 	macSize        = 32
@@ -35,27 +38,59 @@ const (
 	tagSize        = chacha20poly1305.Overhead
 )
 
+// WrapKind names one of the age files that hold a section's data key: age
+// does not put post-quantum and classic recipients in one file (a classic
+// stanza would defeat the post-quantum one), so a section has one file per
+// kind present among its recipients.
+type WrapKind string
+
+// The two wraps, in their canonical (sorted) order.
+const (
+	// WrapClassic holds the X25519, SSH and passphrase recipients.
+	WrapClassic WrapKind = "classic"
+	// WrapPostQuantum holds the hybrid ML-KEM-768 + X25519 recipients.
+	WrapPostQuantum WrapKind = "postquantum"
+)
+
 // Section is the sealed `secrets:` section of a lockfile: a plain, YAML-able
 // value. It holds no secrets in clear and no key material, so it can be
 // copied, compared and stored freely; [Section.Open] turns it into an
 // [Opened] and [Opened.Seal] turns that back into a Section.
 //
-// The field order is the canonical order. Decoding a Section with yaml.v3 (on
-// its own with [ParseSection], or as a field of a larger document) is strict:
-// see [Section.UnmarshalYAML].
+// Version 2 (written by this package) uses DataKeys and Pending; version 1
+// (read only) uses DataKey. The field order is the canonical order. Decoding
+// a Section with yaml.v3 (on its own with [ParseSection], or as a field of a
+// larger document) is strict: see [Section.UnmarshalYAML].
 type Section struct {
-	// Version is the format version, [Version].
-	Version int `yaml:"version"`
+	// Version is the format version: [Version], or 1 for a section written
+	// before post-quantum recipients could be mixed with classic ones.
+	Version int
 	// Recipients are the canonical public strings of the recipients, sorted
-	// and unique (see [Recipient]).
-	Recipients []string `yaml:"recipients"`
-	// DataKey is the data key wrapped for all recipients, as one armored age
-	// file ending in a newline.
-	DataKey string `yaml:"data_key"`
+	// and unique (see [Recipient] and [RecipientKind]).
+	Recipients []string
+	// DataKey is, in version 1 only, the data key wrapped for all
+	// recipients, as one armored age file ending in a newline.
+	DataKey string
+	// DataKeys are, in version 2, the data key wrapped once per kind of
+	// recipient present, sorted by kind: one armored age file each.
+	DataKeys []WrappedKey
 	// Entries are the sealed secrets, sorted by name, names unique.
-	Entries []Entry `yaml:"entries"`
+	Entries []Entry
+	// Pending are values added by someone who could not open the section
+	// (version 2 only), sorted by name, names unique. They are not covered
+	// by the MAC; see the package doc.
+	Pending []PendingEntry
 	// MAC is the base64 HMAC-SHA256 over the section (see the package doc).
-	MAC string `yaml:"mac"`
+	MAC string
+}
+
+// WrappedKey is an age file whose payload is a 32-byte key, for the
+// recipients of one [WrapKind].
+type WrappedKey struct {
+	// Kind says which recipients the file is for.
+	Kind WrapKind `yaml:"kind"`
+	// Age is the armored age file, ending in a newline.
+	Age string `yaml:"age"`
 }
 
 // Entry is one sealed secret. Nonce and Value are standard base64 with
@@ -70,15 +105,54 @@ type Entry struct {
 	Value string `yaml:"value"`
 }
 
+// PendingEntry is a secret sealed with the recipients' public keys only, by
+// someone who cannot open the section (see [Section.AddPending]). Its value
+// is sealed like an [Entry]'s, but under a key of its own, which is wrapped
+// for the recipients like the data key.
+type PendingEntry struct {
+	// Name is the secret's name in clear, as in [Entry].
+	Name string `yaml:"name"`
+	// Keys are the entry's own key, wrapped per recipient kind.
+	Keys []WrappedKey `yaml:"keys"`
+	// Nonce is the 24-byte XChaCha20-Poly1305 nonce, base64.
+	Nonce string `yaml:"nonce"`
+	// Value is the ciphertext with its tag, base64.
+	Value string `yaml:"value"`
+}
+
+// sectionV1 and sectionV2 are the YAML shapes of the two versions.
+type sectionV1 struct {
+	Version    int      `yaml:"version"`
+	Recipients []string `yaml:"recipients"`
+	DataKey    string   `yaml:"data_key"`
+	Entries    []Entry  `yaml:"entries"`
+	MAC        string   `yaml:"mac"`
+}
+
+type sectionV2 struct {
+	Version    int            `yaml:"version"`
+	Recipients []string       `yaml:"recipients"`
+	DataKeys   []WrappedKey   `yaml:"data_keys"`
+	Entries    []Entry        `yaml:"entries"`
+	Pending    []PendingEntry `yaml:"pending"`
+	MAC        string         `yaml:"mac"`
+}
+
 // decoded is the binary content of a Section that passed check.
 type decoded struct {
 	entries []decodedEntry
+	pending []decodedPending
 	mac     []byte
 }
 
 type decodedEntry struct {
 	name      string
 	nonce, ct []byte
+}
+
+type decodedPending struct {
+	decodedEntry
+	keys []WrappedKey
 }
 
 // ParseSection parses the canonical YAML text of a section, as written by
@@ -125,13 +199,27 @@ func (s *Section) Marshal() ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(s); err != nil {
+	v, err := s.MarshalYAML()
+	if err != nil {
+		return nil, fmt.Errorf("encoding secrets section: %w", err)
+	}
+	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("encoding secrets section: %w", err)
 	}
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("encoding secrets section: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// MarshalYAML implements yaml.Marshaler: the value in the shape of its
+// version. It does not check s; [Section.Marshal] does. It has a value
+// receiver so that a Section field (not only a *Section) encodes in shape.
+func (s Section) MarshalYAML() (any, error) {
+	if s.Version == 1 {
+		return &sectionV1{Version: 1, Recipients: s.Recipients, DataKey: s.DataKey, Entries: s.Entries, MAC: s.MAC}, nil
+	}
+	return &sectionV2{Version: s.Version, Recipients: s.Recipients, DataKeys: s.DataKeys, Entries: s.Entries, Pending: s.Pending, MAC: s.MAC}, nil
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler with the strict rules of
@@ -158,12 +246,28 @@ func (s *Section) fromNode(node *yaml.Node) error {
 		}
 		node = node.Content[0]
 	}
-	fields, err := mapping(node, "section", "version", "recipients", "data_key", "entries", "mac")
+	// The version decides the shape: read it first.
+	version := 0
+	if node.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			if k := node.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "version" {
+				if n, err := intScalar(node.Content[i+1], "version"); err == nil {
+					version = n
+				}
+				break
+			}
+		}
+	}
+	keys := []string{"version", "recipients", "data_keys", "entries", "pending", "mac"}
+	if version == 1 {
+		keys = []string{"version", "recipients", "data_key", "entries", "mac"}
+	}
+	fields, err := mapping(node, "section", keys...)
 	if err != nil {
 		// An unknown version may come with unknown fields: report the
 		// version.
 		if v, ok := fields["version"]; ok {
-			if n, verr := intScalar(v, "version"); verr == nil && n != Version {
+			if n, verr := intScalar(v, "version"); verr == nil && n != 1 && n != Version {
 				return &VersionError{Version: n}
 			}
 		}
@@ -172,40 +276,32 @@ func (s *Section) fromNode(node *yaml.Node) error {
 	if s.Version, err = intScalar(fields["version"], "version"); err != nil {
 		return err
 	}
-	if s.Version != Version {
+	if s.Version != 1 && s.Version != Version {
 		return &VersionError{Version: s.Version}
 	}
-	rnode := fields["recipients"]
-	if err := plain(rnode, "recipients"); err != nil {
+	rnode, err := list(fields["recipients"], "recipients", maxRecipients)
+	if err != nil {
 		return err
 	}
-	if rnode.Kind != yaml.SequenceNode {
-		return fmt.Errorf("line %d: recipients: want a list", rnode.Line)
-	}
-	if len(rnode.Content) > maxRecipients {
-		return fmt.Errorf("recipients: more than %d", maxRecipients)
-	}
-	for _, n := range rnode.Content {
+	for _, n := range rnode {
 		r, err := strScalar(n, "recipient")
 		if err != nil {
 			return err
 		}
 		s.Recipients = append(s.Recipients, r)
 	}
-	if s.DataKey, err = strScalar(fields["data_key"], "data_key"); err != nil {
+	if s.Version == 1 {
+		if s.DataKey, err = strScalar(fields["data_key"], "data_key"); err != nil {
+			return err
+		}
+	} else if s.DataKeys, err = wrappedKeys(fields["data_keys"], "data_keys"); err != nil {
 		return err
 	}
-	enode := fields["entries"]
-	if err := plain(enode, "entries"); err != nil {
+	enodes, err := list(fields["entries"], "entries", maxEntries)
+	if err != nil {
 		return err
 	}
-	if enode.Kind != yaml.SequenceNode {
-		return fmt.Errorf("line %d: entries: want a list", enode.Line)
-	}
-	if len(enode.Content) > maxEntries {
-		return fmt.Errorf("entries: more than %d", maxEntries)
-	}
-	for _, n := range enode.Content {
+	for _, n := range enodes {
 		ef, err := mapping(n, "entry", "name", "nonce", "value")
 		if err != nil {
 			return err
@@ -222,10 +318,75 @@ func (s *Section) fromNode(node *yaml.Node) error {
 		}
 		s.Entries = append(s.Entries, e)
 	}
+	if s.Version != 1 {
+		pnodes, err := list(fields["pending"], "pending", maxPending)
+		if err != nil {
+			return err
+		}
+		for _, n := range pnodes {
+			pf, err := mapping(n, "pending entry", "name", "keys", "nonce", "value")
+			if err != nil {
+				return err
+			}
+			var p PendingEntry
+			if p.Name, err = strScalar(pf["name"], "pending entry name"); err != nil {
+				return err
+			}
+			if p.Keys, err = wrappedKeys(pf["keys"], "pending entry keys"); err != nil {
+				return err
+			}
+			if p.Nonce, err = strScalar(pf["nonce"], "pending entry nonce"); err != nil {
+				return err
+			}
+			if p.Value, err = strScalar(pf["value"], "pending entry value"); err != nil {
+				return err
+			}
+			s.Pending = append(s.Pending, p)
+		}
+	}
 	if s.MAC, err = strScalar(fields["mac"], "mac"); err != nil {
 		return err
 	}
 	return nil
+}
+
+// list checks that n is a sequence of at most max items and returns them.
+func list(n *yaml.Node, what string, max int) ([]*yaml.Node, error) {
+	if err := plain(n, what); err != nil {
+		return nil, err
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("line %d: %s: want a list", n.Line, what)
+	}
+	if len(n.Content) > max {
+		return nil, fmt.Errorf("line %d: %s: more than %d", n.Line, what, max)
+	}
+	return n.Content, nil
+}
+
+// wrappedKeys reads a list of {kind, age} mappings (at most one per kind).
+func wrappedKeys(n *yaml.Node, what string) ([]WrappedKey, error) {
+	items, err := list(n, what, 2)
+	if err != nil {
+		return nil, err
+	}
+	var out []WrappedKey
+	for _, item := range items {
+		f, err := mapping(item, what, "kind", "age")
+		if err != nil {
+			return nil, err
+		}
+		kind, err := strScalar(f["kind"], what+" kind")
+		if err != nil {
+			return nil, err
+		}
+		armored, err := strScalar(f["age"], what+" age")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, WrappedKey{Kind: WrapKind(kind), Age: armored})
+	}
+	return out, nil
 }
 
 // plain rejects anchors, aliases and explicit tags on a node.
@@ -305,7 +466,7 @@ func intScalar(n *yaml.Node, what string) (int, error) {
 
 // check validates the content of s and returns its binary fields.
 func (s *Section) check() (*decoded, error) {
-	if s.Version != Version {
+	if s.Version != 1 && s.Version != Version {
 		return nil, &VersionError{Version: s.Version}
 	}
 	if len(s.Recipients) == 0 {
@@ -314,6 +475,7 @@ func (s *Section) check() (*decoded, error) {
 	if len(s.Recipients) > maxRecipients {
 		return nil, fmt.Errorf("more than %d recipients", maxRecipients)
 	}
+	kinds := map[WrapKind]bool{}
 	for i, r := range s.Recipients {
 		if err := canonicalRecipient(r); err != nil {
 			return nil, fmt.Errorf("recipient %d: %w", i+1, err)
@@ -321,39 +483,64 @@ func (s *Section) check() (*decoded, error) {
 		if i > 0 && s.Recipients[i-1] >= r {
 			return nil, fmt.Errorf("recipient %d: recipients are not sorted and unique", i+1)
 		}
+		kinds[RecipientKind(r).wrapKind()] = true
 	}
 	if len(s.Recipients) > 1 && containsString(s.Recipients, passphraseString) {
 		return nil, errors.New("a passphrase recipient must be the only recipient")
 	}
-	if err := checkArmor(s.DataKey); err != nil {
-		return nil, fmt.Errorf("data_key: %w", err)
+	if s.Version == 1 {
+		if len(s.DataKeys) != 0 || len(s.Pending) != 0 {
+			return nil, errors.New("a version 1 section has no data_keys and no pending entries")
+		}
+		if len(kinds) != 1 {
+			return nil, errors.New("a version 1 section cannot mix post-quantum and classic recipients")
+		}
+		if err := checkArmor(s.DataKey); err != nil {
+			return nil, fmt.Errorf("data_key: %w", err)
+		}
+	} else {
+		if s.DataKey != "" {
+			return nil, errors.New("a version 2 section has data_keys, not data_key")
+		}
+		if err := checkWraps(s.DataKeys, kinds); err != nil {
+			return nil, fmt.Errorf("data_keys: %w", err)
+		}
 	}
 	if len(s.Entries) > maxEntries {
 		return nil, fmt.Errorf("more than %d entries", maxEntries)
 	}
 	d := &decoded{entries: make([]decodedEntry, len(s.Entries))}
 	for i, e := range s.Entries {
-		if err := checkName(e.Name); err != nil {
-			return nil, fmt.Errorf("entry %d: %w", i+1, err)
-		}
 		if i > 0 && s.Entries[i-1].Name >= e.Name {
+			if err := checkName(e.Name); err != nil {
+				return nil, fmt.Errorf("entry %d: %w", i+1, err)
+			}
 			return nil, fmt.Errorf("entry %q: entries are not sorted by name or a name is repeated", e.Name)
 		}
-		nonce, err := decodeB64(e.Nonce)
+		de, err := checkEntry(e.Name, e.Nonce, e.Value)
 		if err != nil {
-			return nil, fmt.Errorf("entry %q: nonce: %w", e.Name, err)
+			return nil, fmt.Errorf("entry %d: %w", i+1, err)
 		}
-		if len(nonce) != nonceSize {
-			return nil, fmt.Errorf("entry %q: nonce is %d bytes, want %d", e.Name, len(nonce), nonceSize)
+		d.entries[i] = de
+	}
+	if len(s.Pending) > maxPending {
+		return nil, fmt.Errorf("more than %d pending entries", maxPending)
+	}
+	for i, p := range s.Pending {
+		if i > 0 && s.Pending[i-1].Name >= p.Name {
+			if err := checkName(p.Name); err != nil {
+				return nil, fmt.Errorf("pending entry %d: %w", i+1, err)
+			}
+			return nil, fmt.Errorf("pending entry %q: pending entries are not sorted by name or a name is repeated", p.Name)
 		}
-		ct, err := decodeB64(e.Value)
+		de, err := checkEntry(p.Name, p.Nonce, p.Value)
 		if err != nil {
-			return nil, fmt.Errorf("entry %q: value: %w", e.Name, err)
+			return nil, fmt.Errorf("pending entry %d: %w", i+1, err)
 		}
-		if len(ct) < tagSize || len(ct) > MaxValueSize+tagSize {
-			return nil, fmt.Errorf("entry %q: value is %d bytes, want %d to %d", e.Name, len(ct), tagSize, MaxValueSize+tagSize)
+		if err := checkWraps(p.Keys, nil); err != nil {
+			return nil, fmt.Errorf("pending entry %q: keys: %w", p.Name, err)
 		}
-		d.entries[i] = decodedEntry{name: e.Name, nonce: nonce, ct: ct}
+		d.pending = append(d.pending, decodedPending{decodedEntry: de, keys: p.Keys})
 	}
 	mac, err := decodeB64(s.MAC)
 	if err != nil {
@@ -364,6 +551,63 @@ func (s *Section) check() (*decoded, error) {
 	}
 	d.mac = mac
 	return d, nil
+}
+
+// checkEntry validates the name, nonce and value of an entry.
+func checkEntry(name, nonceB64, valueB64 string) (decodedEntry, error) {
+	if err := checkName(name); err != nil {
+		return decodedEntry{}, err
+	}
+	nonce, err := decodeB64(nonceB64)
+	if err != nil {
+		return decodedEntry{}, fmt.Errorf("%q: nonce: %w", name, err)
+	}
+	if len(nonce) != nonceSize {
+		return decodedEntry{}, fmt.Errorf("%q: nonce is %d bytes, want %d", name, len(nonce), nonceSize)
+	}
+	ct, err := decodeB64(valueB64)
+	if err != nil {
+		return decodedEntry{}, fmt.Errorf("%q: value: %w", name, err)
+	}
+	if len(ct) < tagSize || len(ct) > MaxValueSize+tagSize {
+		return decodedEntry{}, fmt.Errorf("%q: value is %d bytes, want %d to %d", name, len(ct), tagSize, MaxValueSize+tagSize)
+	}
+	return decodedEntry{name: name, nonce: nonce, ct: ct}, nil
+}
+
+// checkWraps validates a list of wrapped keys: sorted by kind, each kind
+// known and present once, each age file canonical. With want, the kinds must
+// be exactly those of want: one wrap per kind of recipient.
+func checkWraps(ws []WrappedKey, want map[WrapKind]bool) error {
+	if len(ws) == 0 {
+		return errors.New("no wrapped key")
+	}
+	for i, w := range ws {
+		if w.Kind != WrapClassic && w.Kind != WrapPostQuantum {
+			return fmt.Errorf("unknown kind %q (want %s or %s)", w.Kind, WrapClassic, WrapPostQuantum)
+		}
+		if i > 0 && ws[i-1].Kind >= w.Kind {
+			return errors.New("kinds are not sorted or a kind is repeated")
+		}
+		if want != nil && !want[w.Kind] {
+			return fmt.Errorf("a %s key is wrapped but no recipient is of that kind", w.Kind)
+		}
+		if err := checkArmor(w.Age); err != nil {
+			return fmt.Errorf("%s: %w", w.Kind, err)
+		}
+	}
+	if want != nil && len(ws) != len(want) {
+		for k := range want {
+			found := false
+			for _, w := range ws {
+				found = found || w.Kind == k
+			}
+			if !found {
+				return fmt.Errorf("the %s recipients have no wrapped key", k)
+			}
+		}
+	}
+	return nil
 }
 
 func containsString(list []string, s string) bool {

@@ -13,6 +13,7 @@ import (
 
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
+	"gopkg.in/yaml.v3"
 )
 
 // Secret values used in tests; no error message may contain them.
@@ -42,9 +43,18 @@ func assertNoLeak(t *testing.T, err error, secrets ...string) {
 	}
 }
 
+// dk returns the wrapped data key files of s, concatenated.
+func dk(s *Section) string {
+	var b strings.Builder
+	for _, w := range s.wrappedKeys() {
+		b.WriteString(w.Age)
+	}
+	return b.String()
+}
+
 func newAgeID(t *testing.T) *age.X25519Identity {
 	t.Helper()
-	id, err := GenerateIdentity()
+	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +180,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if changed.DataKey != s.DataKey || changed.MAC == s.MAC {
+	if dk(changed) != dk(s) || changed.MAC == s.MAC {
 		t.Errorf("data key changed or MAC did not")
 	}
 	for i, e := range changed.Entries {
@@ -185,11 +195,11 @@ func TestMarshalShape(t *testing.T) {
 	id := newAgeID(t)
 	text := string(mustMarshal(t, sealed(t, "demo", id.Recipient())))
 	for _, want := range []string{
-		"version: 1\nrecipients:\n  - age1",
-		"\ndata_key: |\n  -----BEGIN AGE ENCRYPTED FILE-----\n",
-		"  -----END AGE ENCRYPTED FILE-----\nentries:\n  - name: API_TOKEN\n    nonce: ",
+		"version: 2\nrecipients:\n  - age1",
+		"\ndata_keys:\n  - kind: classic\n    age: |\n      -----BEGIN AGE ENCRYPTED FILE-----\n",
+		"      -----END AGE ENCRYPTED FILE-----\nentries:\n  - name: API_TOKEN\n    nonce: ",
 		"\n  - name: EMPTY\n",
-		"\nmac: ",
+		"\npending: []\nmac: ",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("marshalled section lacks %q:\n%s", want, text)
@@ -353,12 +363,12 @@ func TestTamperFields(t *testing.T) {
 	}
 
 	// Every single-bit flip of the raw age file inside data_key fails.
-	raw := dearmor(t, orig.DataKey)
+	raw := dearmor(t, dk(orig))
 	for bit := 0; bit < 8*len(raw); bit += 7 {
 		mod := bytes.Clone(raw)
 		mod[bit/8] ^= 1 << (bit % 8)
 		s := cloneSection(orig)
-		s.DataKey = rearmor(t, mod)
+		s.DataKeys = []WrappedKey{{Kind: WrapClassic, Age: rearmor(t, mod)}}
 		_, err := s.Open("demo", id)
 		if err == nil {
 			t.Fatalf("data key bit %d: opened", bit)
@@ -390,7 +400,7 @@ func TestValueBinding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.MAC = base64.StdEncoding.EncodeToString(computeMAC(key, s.Version, env, s.Recipients, s.DataKey, d.entries))
+		s.MAC = base64.StdEncoding.EncodeToString(computeMAC(key, s.Version, env, s.Recipients, s.wrappedKeys(), d.entries))
 	}
 
 	t.Run("moved to another name", func(t *testing.T) {
@@ -429,8 +439,8 @@ func TestValueBinding(t *testing.T) {
 		}
 		swapped := append([]decodedEntry(nil), d.entries...)
 		swapped[0], swapped[1] = swapped[1], swapped[0]
-		a := computeMAC(key, 1, "demo", orig.Recipients, orig.DataKey, d.entries)
-		b := computeMAC(key, 1, "demo", orig.Recipients, orig.DataKey, swapped)
+		a := computeMAC(key, orig.Version, "demo", orig.Recipients, orig.wrappedKeys(), d.entries)
+		b := computeMAC(key, orig.Version, "demo", orig.Recipients, orig.wrappedKeys(), swapped)
 		if bytes.Equal(a, b) {
 			t.Error("MAC does not depend on entry order")
 		}
@@ -505,12 +515,16 @@ func TestParseStrict(t *testing.T) {
 	for _, tc := range []struct {
 		name, from, to, want string
 	}{
-		{"unknown field", "version: 1\n", "version: 1\ncomment: hi\n", `unknown field "comment"`},
+		{"unknown field", "version: 2\n", "version: 2\ncomment: hi\n", `unknown field "comment"`},
+		{"v1 field in v2", "data_keys:\n", "data_key: x\ndata_keys:\n", `unknown field "data_key"`},
+		{"missing pending", "pending: []\n", "", `missing field "pending"`},
+		{"unknown wrap kind", "kind: classic", "kind: quantum", `unknown kind "quantum"`},
+		{"wrap kind without recipients", "kind: classic", "kind: postquantum", "no recipient is of that kind"},
 		{"unknown entry field", "  - name: API_TOKEN\n", "  - name: API_TOKEN\n    note: x\n", `unknown field "note"`},
 		{"missing mac", "\nmac: " + mac, "\n", `missing field "mac"`},
-		{"duplicate key", "version: 1\n", "version: 1\nversion: 1\n", "duplicate field"},
-		{"quoted version", "version: 1\n", "version: \"1\"\n", "want an integer"},
-		{"hex version", "version: 1\n", "version: 0x1\n", "decimal"},
+		{"duplicate key", "version: 2\n", "version: 2\nversion: 2\n", "duplicate field"},
+		{"quoted version", "version: 2\n", "version: \"2\"\n", "want an integer"},
+		{"hex version", "version: 2\n", "version: 0x2\n", "decimal"},
 		{"bool name", "name: EMPTY", "name: true", "want a string"},
 		{"bad base64 nonce", firstNonce, "!!!!" + firstNonce[4:], "nonce"},
 		{"unpadded base64", firstNonce, strings.TrimRight(base64.StdEncoding.EncodeToString(make([]byte, 23)), "="), "nonce"},
@@ -526,10 +540,10 @@ func TestParseStrict(t *testing.T) {
 		{"secret key as recipient", recipient, id.String(), "secret key"},
 		{"ssh comment", recipient, sshLine, "canonical"},
 		{"passphrase and key", "  - " + recipient + "\n", "  - " + recipient + "\n  - passphrase\n", "only recipient"},
-		{"anchor", "version: 1\n", "version: &v 1\n", "anchors"},
+		{"anchor", "version: 2\n", "version: &v 2\n", "anchors"},
 		{"mapping recipients", "recipients:\n  - " + recipient + "\n", "recipients: {a: b}\n", "want a list"},
-		{"space in armor", "-----BEGIN AGE ENCRYPTED FILE-----\n", "-----BEGIN AGE ENCRYPTED FILE----- \n", "data_key"},
-		{"armor as plain string", "data_key: |\n", "data_key: x\nx: |\n", "unknown field"},
+		{"space in armor", "-----BEGIN AGE ENCRYPTED FILE-----\n", "-----BEGIN AGE ENCRYPTED FILE----- \n", "data_keys"},
+		{"armor as plain string", "    age: |\n", "    age: x\n    x: |\n", "unknown field"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(good, tc.from) {
@@ -561,9 +575,9 @@ func TestVersion(t *testing.T) {
 		name, text string
 		version    int
 	}{
-		{"version 2", strings.Replace(good, "version: 1", "version: 2", 1), 2},
-		{"version 0", strings.Replace(good, "version: 1", "version: 0", 1), 0},
-		{"version 2 with new fields", strings.Replace(good, "version: 1", "version: 2\nsigners: []", 1), 2},
+		{"version 3", strings.Replace(good, "version: 2", "version: 3", 1), 3},
+		{"version 0", strings.Replace(good, "version: 2", "version: 0", 1), 0},
+		{"version 3 with new fields", strings.Replace(good, "version: 2", "version: 3\nsigners: []", 1), 3},
 		{"version 3 alone", "version: 3\n", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -607,7 +621,7 @@ func TestEmbedded(t *testing.T) {
 	checkValues(t, o, testValues)
 	o.Close()
 
-	bad := "version: 6\nsecrets:\n" + indent(bytes.Replace(inner, []byte("version: 1"), []byte("version: 1\nextra: x"), 1))
+	bad := "version: 6\nsecrets:\n" + indent(bytes.Replace(inner, []byte("version: 2"), []byte("version: 2\nextra: x"), 1))
 	if err := yamlUnmarshal([]byte(bad), &l); err == nil || !strings.Contains(err.Error(), "unknown field") {
 		t.Errorf("embedded section with unknown field: %v", err)
 	}
@@ -617,6 +631,8 @@ func cloneSection(s *Section) *Section {
 	c := *s
 	c.Recipients = append([]string(nil), s.Recipients...)
 	c.Entries = append([]Entry(nil), s.Entries...)
+	c.DataKeys = append([]WrappedKey(nil), s.DataKeys...)
+	c.Pending = append([]PendingEntry(nil), s.Pending...)
 	return &c
 }
 
@@ -626,4 +642,21 @@ func sortedStrings(s []string) []string {
 		m[x] = true
 	}
 	return sortedKeys(m)
+}
+
+// TestMarshalValueField: a Section held by value in a larger document
+// encodes in its canonical shape too.
+func TestMarshalValueField(t *testing.T) {
+	t.Parallel()
+	s := sealed(t, "demo", newAgeID(t).Recipient())
+	doc := struct {
+		Secrets Section `yaml:"secrets"`
+	}{*s}
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "\n    data_keys:\n") || !strings.Contains(string(out), "\n    pending: []\n") {
+		t.Errorf("value field encoded as:\n%s", out)
+	}
 }

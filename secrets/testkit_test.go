@@ -180,6 +180,8 @@ func TestAgeTestkit(t *testing.T) {
 
 // TestAgeTestkitCorpus checks that the copy in testdata matches the shared
 // corpus, when the corpus is present.
+// The corpus is $ENVSEAL_CORPUS, else ../shared/corpus beside the repository
+// (CI), else /work/shared/corpus (a worktree that is not beside it).
 func TestAgeTestkitCorpus(t *testing.T) {
 	dir := filepath.Join(testkit.CorpusRoot(), "age-testkit")
 	entries, err := os.ReadDir(dir)

@@ -22,6 +22,7 @@ const (
 	exitUsage       = 2
 	exitUnsolvable  = 3
 	exitIntegrity   = 4
+	exitFound       = 6 // envseal scan found plaintext secrets
 	exitInterrupted = 130
 	// exitNoIdentity: a secrets section nobody here can open is not the
 	// same failure as one that was tampered with (README).
@@ -152,6 +153,8 @@ func newApp(s streams, environ, args []string) *cli.App {
 			searchCommand(g),
 			infoCommand(g),
 			indexCommand(g),
+			scanCommand(g),
+			guardCommand(g),
 		},
 	}
 	for _, c := range app.Commands {
@@ -186,6 +189,8 @@ func (g *globals) host(quiet bool, render func(ops.Event)) ops.Host {
 		switch e := e.(type) {
 		case *ops.Warning:
 			fmt.Fprintf(g.Err, "envseal: warning: %s\n", e.Msg)
+		case *ops.ConfigWarning:
+			fmt.Fprintln(g.Err, "warning:", e.Msg)
 		case *ops.Notice:
 			fmt.Fprintf(g.Err, "envseal: %s\n", e.Msg)
 		default:

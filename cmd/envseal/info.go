@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/envseal/envseal/conda"
+	conf "github.com/envseal/envseal/config"
 	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
@@ -49,6 +50,7 @@ func (g *globals) info(c *cli.Context) error {
 			"channels":               channelURLs,
 			"channel_priority":       cfg.ChannelPriority,
 			"config_files":           nonNil(cfg.Files),
+			"config_sources":         res.Sources,
 			"go_version":             runtime.Version(),
 		})
 	}
@@ -76,6 +78,11 @@ func (g *globals) info(c *cli.Context) error {
 		row("config files", "(none)")
 	} else {
 		row("config files", strings.Join(cfg.Files, "\n"+strings.Repeat(" ", 27)))
+	}
+	for _, k := range conf.Keys() {
+		if o := res.Sources[k]; len(o) > 0 {
+			row(k, strings.Join(o, ", "))
+		}
 	}
 	return nil
 }

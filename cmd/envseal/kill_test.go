@@ -218,3 +218,93 @@ func TestConcurrentCreates(t *testing.T) {
 		checkPython(t, p, name)
 	}
 }
+
+// TestKillPythonMinorUpdate SIGKILLs `install python=3.11` in a python
+// 3.10 environment with pip at random moments. The update relinks pip
+// (noarch: python) into lib/python3.11 in the same transaction as python
+// itself, so after each kill the environment must be wholly 3.10 or
+// wholly 3.11, with a pip that runs under that python.
+func TestKillPythonMinorUpdate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	ch := fixtureChannel(t)
+	bin := buildEnvseal(t)
+	root := filepath.Join(t.TempDir(), "root")
+	p := newProc(t, bin, root)
+	base := []string{"-q", "--no-pip", "--override-channels", "-c", ch}
+	prefix := filepath.Join(root, "envs", "m")
+	backup := filepath.Join(t.TempDir(), "m")
+	p.mustRun(append([]string{"create", "-n", "m"}, append(base, "python=3.10", "pip")...)...)
+	if out, err := exec.Command("cp", "-a", prefix, backup).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
+	}
+	// Transactions replace files by renames and only append to
+	// conda-meta/history in place: a hard-linked copy with its own
+	// conda-meta restores the old state cheaply.
+	restore := func() {
+		t.Helper()
+		if err := os.RemoveAll(prefix); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"-al", backup, prefix}, {"-a", filepath.Join(backup, "conda-meta"), filepath.Join(prefix, "conda-meta.copy")}} {
+			if out, err := exec.Command("cp", args...).CombinedOutput(); err != nil {
+				t.Fatalf("cp: %v\n%s", err, out)
+			}
+		}
+		if err := os.RemoveAll(filepath.Join(prefix, "conda-meta")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(prefix, "conda-meta.copy"), filepath.Join(prefix, "conda-meta")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update := append([]string{"install", "-n", "m"}, append(base, "python=3.11")...)
+	p.mustRun(update...) // fills the package cache
+	checkPip(t, p, "m", "3.11")
+	restore()
+	checkPip(t, p, "m", "3.10")
+	start := time.Now()
+	p.mustRun(update...)
+	span := time.Since(start)
+	restore()
+
+	rng := rand.New(rand.NewSource(20261206))
+	deadline := time.Now().Add(15 * time.Second)
+	kills, outcomes := 0, map[string]int{}
+	for i := 0; time.Now().Before(deadline) && i < 20; i++ {
+		delay := time.Duration(rng.Int63n(int64(span) + 1))
+		if killAfter(t, p.command(update...), delay) {
+			kills++
+		}
+		got := p.installed("m")
+		switch got {
+		case "pip=24.3.1 python=3.10.16":
+			checkPip(t, p, "m", "3.10")
+		case "pip=24.3.1 python=3.11.11":
+			checkPip(t, p, "m", "3.11")
+		default:
+			t.Fatalf("after killing the update at %v: prefix holds %q", delay, got)
+		}
+		outcomes[got]++
+		leftovers, _ := filepath.Glob(filepath.Join(prefix, ".envseal-*"))
+		if len(leftovers) > 0 {
+			t.Fatalf("leftovers after recovery: %v", leftovers)
+		}
+		restore()
+	}
+	t.Logf("%d runs killed before they finished (one update takes %v): %v", kills, span, outcomes)
+	if kills == 0 {
+		t.Errorf("no run was killed mid-way: the test proved nothing")
+	}
+}
+
+// checkPip runs pip --version in the environment and checks that it
+// comes from, and runs under, python mm.
+func checkPip(t *testing.T, p *proc, name, mm string) {
+	t.Helper()
+	out := p.mustRun("run", "-n", name, "--", "pip", "--version")
+	if !strings.Contains(out, "/lib/python"+mm+"/site-packages/pip (python "+mm+")") {
+		t.Fatalf("pip in %s (python %s): %q", name, mm, out)
+	}
+}

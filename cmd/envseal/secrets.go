@@ -32,10 +32,11 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 		Subcommands: []*cli.Command{
 			{
 				Name:  "keygen",
-				Usage: "create an age identity (written 0600) and print its public key",
+				Usage: "create a post-quantum age identity (written 0600) and print its public key",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "identity file (default ~/.config/envseal/identity.txt)"},
 					&cli.BoolFlag{Name: "force", Usage: "overwrite an existing identity file"},
+					&cli.BoolFlag{Name: "classic", Usage: "make an X25519 key (age1…) instead of a post-quantum one (age1pq1…), for tools older than age 1.3"},
 				},
 				Action: func(c *cli.Context) error { return g.secretsKeygen(c) },
 			},
@@ -44,6 +45,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				Flags:  common,
 				Action: func(c *cli.Context) error { return g.secretsSet(c) },
 			},
+			secretsImportCommand(g, common),
 			{
 				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME",
 				Flags:  common,
@@ -102,7 +104,7 @@ func (g *globals) secretsOptions(c *cli.Context) ops.SecretsOptions {
 }
 
 func (g *globals) secretsKeygen(c *cli.Context) error {
-	res, err := ops.SecretsKeygen(c.Context, ops.KeygenOptions{Host: g.host(true, nil), Output: c.String("output"), Force: c.Bool("force")})
+	res, err := ops.SecretsKeygen(c.Context, ops.KeygenOptions{Host: g.host(true, nil), Output: c.String("output"), Force: c.Bool("force"), Classic: c.Bool("classic")})
 	if err != nil {
 		return err
 	}

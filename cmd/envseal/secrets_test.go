@@ -154,7 +154,7 @@ func TestSecretsTeammates(t *testing.T) {
 
 func dataKey(lock []byte) string {
 	s := string(lock)
-	i := strings.Index(s, "data_key:")
+	i := strings.Index(s, "data_key") // data_key: (version 1) or data_keys: (version 2)
 	j := strings.Index(s, "entries:")
 	if i < 0 || j < i {
 		return ""

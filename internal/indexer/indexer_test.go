@@ -15,14 +15,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := testkit.CorpusRoot()
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared corpus not found at %s (it lives beside the repository): %v", dir, err)
-	}
-	return dir
-}
+func corpusDir(t *testing.T) string { return testkit.Corpus(t) }
 
 func copyFile(t *testing.T, src, dst string) {
 	t.Helper()

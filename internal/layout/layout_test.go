@@ -26,10 +26,13 @@ var allowed = map[string][]string{
 	"prefix":    {"conda", "internal/"},
 	"channel":   {"conda", "internal/"},
 	"lockfile":  {"conda", "secrets", "internal/"},
-	"ops":       {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "internal/"},
+	"config":    {"conda"},
+	"scan":      {"internal/"},
+	"guard":     {"internal/"},
+	"ops":       {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "internal/"},
 	"internal/": {"conda", "internal/"},
-	"cmd/":      {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "ops", "internal/"},
-	"bench/":    {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "ops", "internal/"},
+	"cmd/":      {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "ops", "internal/"},
+	"bench/":    {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "ops", "internal/"},
 }
 
 // cliOnly are third-party packages only commands may import.

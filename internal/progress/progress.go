@@ -170,6 +170,16 @@ func (b *Bar) Set(n int64) {
 	b.d.mu.Unlock()
 }
 
+// SetName renames the bar, e.g. to show a count of items it covers.
+func (b *Bar) SetName(name string) {
+	if b == nil {
+		return
+	}
+	b.d.mu.Lock()
+	b.name = name
+	b.d.mu.Unlock()
+}
+
 // Done removes the bar from the display; its bytes stay in the total.
 func (b *Bar) Done() {
 	if b == nil {

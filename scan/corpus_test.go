@@ -1,0 +1,175 @@
+package scan
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// corpusDir finds the shared corpus: $ENVSEAL_CORPUS, ../shared/corpus
+// beside the repository (CI), or /work/shared/corpus (a worktree).
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	for _, d := range []string{os.Getenv("ENVSEAL_CORPUS"), filepath.Join("..", "..", "shared", "corpus"), "/work/shared/corpus"} {
+		if d == "" {
+			continue
+		}
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+	}
+	t.Skip("shared corpus not found (set ENVSEAL_CORPUS, or put shared/ beside the repository)")
+	return ""
+}
+
+// corpusFiles lists the regular files of the corpus and their total size.
+func corpusFiles(t testing.TB) ([]string, int64) {
+	t.Helper()
+	dir := corpusDir(t)
+	var files []string
+	var total int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		files = append(files, p)
+		total += fi.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files, total
+}
+
+// TestCorpusFalsePositives scans every file of the corpus (real
+// environment files, lockfiles, repodata, package archives). The only
+// findings allowed are the age identities of age's own test vectors,
+// which are real private keys (published on purpose) and which a project
+// would list in .envsealignore, as done here.
+func TestCorpusFalsePositives(t *testing.T) {
+	dir := corpusDir(t)
+	res, err := Run(context.Background(), Request{Dir: dir, Paths: []string{"."}, Ignore: &Ignore{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit := 0
+	var other []string
+	for _, f := range res.Findings {
+		if strings.HasPrefix(f.File, "age-testkit/") && f.Rule == RuleAgeSecretKey {
+			testkit++
+			continue
+		}
+		other = append(other, f.String())
+	}
+	t.Logf("%d files read, %d findings: %d age identities in age-testkit/, %d elsewhere", res.Files, len(res.Findings), testkit, len(other))
+	if len(other) > 0 {
+		t.Errorf("false positives:\n%s", strings.Join(other, "\n"))
+	}
+	if testkit == 0 {
+		t.Error("the age test vectors' identities were not found")
+	}
+
+	ig, err := ParseIgnore(IgnoreFile, []byte("age-testkit/:age-secret-key\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = Run(context.Background(), Request{Dir: dir, Paths: []string{"."}, Ignore: ig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 0 {
+		t.Errorf("with the allow-list: %d findings, want 0: %v", len(res.Findings), res.Findings)
+	}
+}
+
+// grepPatterns are the credential-shape rules as POSIX extended
+// expressions (GNU grep's \b and \s), for the benchmark's baseline. grep
+// is line-based, so the private-key rules stop at the BEGIN line.
+var grepPatterns = []string{
+	`\b(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b`,
+	`([Aa][Ww][Ss][_.-]?[Ss][Ee][Cc][Rr][Ee][Tt][_.-]?([Aa][Cc][Cc][Ee][Ss][Ss][_.-]?)?[Kk][Ee][Yy]|[Ss][Ee][Cc][Rr][Ee][Tt][_.-]?[Aa][Cc][Cc][Ee][Ss][Ss][_.-]?[Kk][Ee][Yy])["']?\s*(:|=|=>|:=)\s*["']?[A-Za-z0-9/+]{40}([^A-Za-z0-9/+=]|$)`,
+	`\b(gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b`,
+	`\b(gl(pat|dt|rt|ptt|cbt|oas|soat|ffct|imt|agent|ft)-|GR1348941)[0-9A-Za-z_-]{20,}`,
+	`\b(xox[abposr]|xoxe\.xox[bp]|xoxe|xapp)-[0-9]+-[0-9A-Za-z-]{10,}`,
+	`hooks\.slack\.com/(services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Za-z0-9]{6,}/[A-Za-z0-9]{16,}`,
+	`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`,
+	`AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}\b`,
+	`[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]/'"<>]+(/[^[:space:]'"<>]*)?/t/[A-Za-z0-9][A-Za-z0-9_-]{7,}/`,
+	`\b[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]:/@?#'"<>]*:[^[:space:]/@?#'"<>]+@[A-Za-z0-9[]`,
+}
+
+// TestGrepPatternsMatchPositives keeps the benchmark's baseline honest:
+// every positive line of the rule table is one grep -E finds.
+func TestGrepPatternsMatchPositives(t *testing.T) {
+	if _, err := exec.LookPath("grep"); err != nil {
+		t.Skip("no grep")
+	}
+	pats := writeGrepPatterns(t)
+	for _, tc := range ruleCases() {
+		if len(tc.want) == 0 {
+			continue
+		}
+		cmd := exec.Command("grep", "-E", "-c", "-f", pats)
+		cmd.Stdin = strings.NewReader(tc.text)
+		out, _ := cmd.Output()
+		if strings.TrimSpace(string(out)) == "0" {
+			t.Errorf("%s: grep -E finds nothing in %q", tc.name, tc.text[:min(len(tc.text), 40)])
+		}
+	}
+}
+
+func writeGrepPatterns(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "patterns")
+	if err := os.WriteFile(p, []byte(strings.Join(grepPatterns, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkScanCorpus reads and scans every corpus file (all rules,
+// variables included) and reports, from the same run, the throughput of
+// `grep -E -r -I -c -f PATTERNS` over the same directory with the
+// credential-shape expressions (best of three runs, page cache warm).
+func BenchmarkScanCorpus(b *testing.B) {
+	files, total := corpusFiles(b)
+	s := New(Options{})
+	b.SetBytes(total)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.Scan(f, data)
+		}
+	}
+	b.StopTimer()
+	if _, err := exec.LookPath("grep"); err != nil {
+		return
+	}
+	pats := writeGrepPatterns(b)
+	best := time.Duration(1 << 62)
+	for range 3 {
+		start := time.Now()
+		cmd := exec.Command("grep", "-E", "-r", "-I", "-c", "-f", pats, corpusDir(b))
+		cmd.Env = append(os.Environ(), "LC_ALL=C")
+		if out, err := cmd.Output(); err != nil && len(out) == 0 {
+			b.Fatalf("grep: %v", err)
+		}
+		best = min(best, time.Since(start))
+	}
+	b.ReportMetric(float64(total)/1e6/best.Seconds(), "grep-MB/s")
+	b.ReportMetric(float64(len(files)), "files")
+}
