@@ -3,10 +3,12 @@ package ops
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
 
+	"github.com/envseal/envseal/guard"
 	"github.com/envseal/envseal/scan"
 	"github.com/envseal/envseal/secrets"
 )
@@ -84,4 +86,23 @@ func (h *Host) sealedValues(o ScanOptions) (scan.SealedFunc, func()) {
 	}
 	h.noticef("note: the values sealed in %s were not checked (%v)", path.Clean(lockPath), err)
 	return nil, nothing
+}
+
+// GuardInstall installs the pre-commit hook that runs `envseal scan
+// --staged` in the git repository holding the current directory. bin is
+// the envseal executable the hook runs ("" for this process's).
+func GuardInstall(ctx context.Context, bin string) (*guard.Result, error) {
+	if bin == "" {
+		var err error
+		if bin, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("finding the envseal executable (give --envseal PATH): %w", err)
+		}
+	}
+	return guard.Install(ctx, ".", guard.Options{Command: bin})
+}
+
+// GuardUninstall removes the hook GuardInstall wrote and puts back the one
+// it chained.
+func GuardUninstall(ctx context.Context) (*guard.Result, error) {
+	return guard.Uninstall(ctx, ".")
 }

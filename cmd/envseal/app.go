@@ -81,6 +81,10 @@ func exitCode(ctx context.Context, err error) int {
 	// one of envseal's (pip's 2 is not a usage error, nor its 4 tampering).
 	var ec *silentError
 	var child *ops.ExitError
+	var unsat *resolver.UnsolvableError
+	var integrity *secrets.IntegrityError
+	var badVersion *secrets.VersionError
+	var noID *ops.NoIdentityError
 	switch {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return exitInterrupted
@@ -90,12 +94,6 @@ func exitCode(ctx context.Context, err error) int {
 		return child.Code
 	case errors.As(err, &ue):
 		return exitUsage
-	}
-	var unsat *resolver.UnsolvableError
-	var integrity *secrets.IntegrityError
-	var badVersion *secrets.VersionError
-	var noID *ops.NoIdentityError
-	switch {
 	case errors.As(err, &unsat):
 		return exitUnsolvable
 	case errors.As(err, &integrity), errors.As(err, &badVersion):

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/ops"
@@ -75,7 +74,7 @@ func (g *globals) createFromLock(c *cli.Context, quiet bool) error {
 	if asJSON {
 		link := make([]map[string]any, 0, len(res.Locked))
 		for _, r := range res.Locked {
-			link = append(link, distJSON(r, ""))
+			link = append(link, ops.DistJSON(r, ""))
 		}
 		return writeJSON(g.Out, map[string]any{"success": true, "dry_run": dryRun, "prefix": res.Prefix,
 			"actions": map[string]any{"LINK": link, "PREFIX": res.Prefix}})
@@ -122,58 +121,7 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// linkAction is one entry of conda's actions.LINK list.
-func linkAction(r *conda.Record, in *ops.Plan) map[string]any {
-	base := ""
-	if ch, ok := in.Channel(r.Channel); ok {
-		base = ch.BaseURL()
-	}
-	return distJSON(r, base)
-}
-
-// distJSON is a record in the shape of conda's LINK actions and
-// `conda list --json`; base "" is taken from the record's URL.
-func distJSON(r *conda.Record, base string) map[string]any {
-	if base == "" {
-		if i := strings.LastIndex(r.URL, "/"+r.Subdir+"/"); i >= 0 {
-			base = r.URL[:i]
-		}
-	}
-	return map[string]any{
-		"base_url":     base,
-		"build_number": r.BuildNumber,
-		"build_string": r.Build,
-		"channel":      r.Channel,
-		"dist_name":    r.DistName(),
-		"name":         r.Name,
-		"platform":     r.Subdir,
-		"version":      r.Version.String(),
-	}
-}
-
 // writePlanJSON prints the plan in conda's create/install --json shape.
 func writePlanJSON(w io.Writer, in *ops.Plan, recs []*conda.Record, dryRun bool) error {
-	link := make([]map[string]any, 0, len(recs))
-	fetch := make([]map[string]any, 0, len(recs))
-	for _, r := range recs {
-		link = append(link, linkAction(r, in))
-		fetch = append(fetch, searchRecord(r, in.Channel))
-	}
-	actions := map[string]any{"LINK": link, "FETCH": fetch}
-	if in.Prefix != "" {
-		actions["PREFIX"] = in.Prefix
-	}
-	out := map[string]any{"success": true, "dry_run": dryRun, "actions": actions}
-	if in.Prefix != "" {
-		out["prefix"] = in.Prefix
-	}
-	// Not in conda's shape: the virtual packages the solve assumed, and
-	// whether they were defaults for a foreign platform.
-	vps := make([]map[string]any, 0, len(in.Virtual))
-	for _, v := range in.Virtual {
-		vps = append(vps, map[string]any{"name": v.Name, "version": v.Version, "build": v.Build, "defaulted": v.Defaulted})
-	}
-	out["platform"] = string(in.Platform)
-	out["virtual_packages"] = vps
-	return writeJSON(w, out)
+	return writeJSON(w, in.CondaJSON(recs, dryRun))
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 
-	"github.com/envseal/envseal/conda"
 	conf "github.com/envseal/envseal/config"
 	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
@@ -30,29 +28,7 @@ func (g *globals) info(c *cli.Context) error {
 	}
 	cfg, plat, vps, channelURLs := res.Config, res.Platform, res.Virtual, res.ChannelURLs
 	if c.Bool("json") {
-		virtual := make([][]string, len(vps))
-		var defaulted []string
-		for i, v := range vps {
-			virtual[i] = []string{v.Name, v.Version, v.Build}
-			if v.Defaulted {
-				defaulted = append(defaulted, v.Name)
-			}
-		}
-		return writeJSON(g.Out, map[string]any{
-			"envseal_version":        version,
-			"platform":               string(plat),
-			"host_platform":          string(conda.HostPlatform()),
-			"virtual_pkgs":           virtual,
-			"virtual_pkgs_defaulted": nonNil(defaulted),
-			"root_prefix":            cfg.Root,
-			"pkgs_dirs":              cfg.PkgsDirs,
-			"envs_dirs":              cfg.EnvsDirs,
-			"channels":               channelURLs,
-			"channel_priority":       cfg.ChannelPriority,
-			"config_files":           nonNil(cfg.Files),
-			"config_sources":         res.Sources,
-			"go_version":             runtime.Version(),
-		})
+		return writeJSON(g.Out, res.CondaJSON(version))
 	}
 	w := g.Out
 	row := func(k, v string) { fmt.Fprintf(w, "%24s : %s\n", k, v) }

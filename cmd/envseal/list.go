@@ -2,11 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"path/filepath"
 
 	"github.com/envseal/envseal/ops"
-	pfx "github.com/envseal/envseal/prefix"
 	"github.com/urfave/cli/v2"
 )
 
@@ -35,44 +33,17 @@ func (g *globals) list(c *cli.Context) error {
 	case c.Bool("json"):
 		out := make([]map[string]any, 0, len(pd.Records))
 		for _, r := range pd.Records {
-			out = append(out, distJSON(&r.Record, ""))
+			out = append(out, ops.DistJSON(&r.Record, ""))
 		}
 		return writeJSON(g.Out, out)
 	case c.Bool("explicit"):
-		return writeExplicit(g.Out, pd, c.Bool("md5"), c.Bool("sha256"))
+		_, err := g.Out.Write(res.Explicit(c.Bool("md5"), c.Bool("sha256")))
+		return err
 	}
 	fmt.Fprintf(g.Out, "# packages in environment at %s:\n#\n", prefix)
 	fmt.Fprintf(g.Out, "# %-23s %-15s %15s  Channel\n", "Name", "Version", "Build")
 	for _, r := range pd.Records {
 		fmt.Fprintf(g.Out, "%-25s %-15s %15s  %s\n", r.Name, r.Version.String(), r.Build, r.Channel)
-	}
-	return nil
-}
-
-// writeExplicit prints conda's @EXPLICIT format: one package URL a line.
-func writeExplicit(w io.Writer, pd *pfx.PrefixData, md5, sha bool) error {
-	platform := ""
-	for _, r := range pd.Records {
-		if r.Subdir != "" && r.Subdir != "noarch" {
-			platform = r.Subdir
-			break
-		}
-	}
-	fmt.Fprintln(w, "# This file may be used to create an environment using:")
-	fmt.Fprintln(w, "# $ envseal create --name <env> --file <this file>   (or: conda create --name <env> --file <this file>)")
-	if platform != "" {
-		fmt.Fprintf(w, "# platform: %s\n", platform)
-	}
-	fmt.Fprintln(w, "@EXPLICIT")
-	for _, r := range pd.Records { // sorted by name, as ReadPrefix returns them
-		line := r.URL
-		switch {
-		case sha && r.SHA256 != "":
-			line += "#sha256:" + r.SHA256
-		case md5 && r.MD5 != "":
-			line += "#" + r.MD5
-		}
-		fmt.Fprintln(w, line)
 	}
 	return nil
 }
@@ -127,13 +98,7 @@ func (g *globals) clean(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
-		result := map[string]any{"success": true, "dry_run": c.Bool("dry-run")}
-		for key, rep := range map[string]*ops.CleanReport{"tarballs": res.Tarballs, "packages": res.Packages} {
-			if rep != nil {
-				result[key] = map[string]any{"paths": nonNil(rep.Paths), "bytes": rep.Bytes}
-			}
-		}
-		return writeJSON(g.Out, result)
+		return writeJSON(g.Out, res.CondaJSON(c.Bool("dry-run")))
 	}
 	verb := "Removed"
 	if c.Bool("dry-run") {

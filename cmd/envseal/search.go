@@ -2,15 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"path"
-	"strings"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/ops"
-	"github.com/envseal/envseal/resolver"
 	"github.com/urfave/cli/v2"
 )
 
@@ -45,7 +41,7 @@ func (g *globals) search(c *cli.Context) error {
 		return jsonErrors(c, g.Out, err)
 	}
 	if asJSON {
-		return writeSearchJSON(g.Out, res.Records, res.Channel)
+		return writeJSON(g.Out, res.CondaJSON())
 	}
 	writeSearchTable(g.Out, res.Records)
 	return nil
@@ -58,74 +54,11 @@ func writeSearchTable(w io.Writer, recs []*conda.Record) {
 	}
 }
 
-// searchRecord renders a record the way conda search --json does: the
-// repodata fields plus channel (the subdir URL), fn and url, keys sorted.
-func searchRecord(r *conda.Record, channel func(string) (conda.Channel, bool)) map[string]any {
-	m := map[string]any{
-		"name":         r.Name,
-		"version":      r.Version.String(),
-		"build":        r.Build,
-		"build_number": r.BuildNumber,
-		"depends":      nonNil(r.Depends),
-		"constrains":   nonNil(r.Constrains),
-		"subdir":       r.Subdir,
-		"fn":           r.Fn,
-		"url":          r.URL,
-		"md5":          r.MD5,
-		"sha256":       r.SHA256,
-		"size":         r.Size,
-		"timestamp":    r.Timestamp,
-		"channel":      recordChannelURL(r, channel),
-	}
-	if r.Arch != "" {
-		m["arch"] = r.Arch
-	}
-	if r.Platform != "" {
-		m["platform"] = r.Platform
-	}
-	if r.License != "" {
-		m["license"] = r.License
-	}
-	if r.LicenseFamily != "" {
-		m["license_family"] = r.LicenseFamily
-	}
-	if r.Noarch != "" {
-		m["noarch"] = r.Noarch
-	}
-	if len(r.TrackFeatures) > 0 {
-		m["track_features"] = strings.Join(r.TrackFeatures, ",")
-	}
-	if r.Features != "" {
-		m["features"] = r.Features
-	}
-	return m
-}
-
-// recordChannelURL is the credential-free URL of the record's channel
-// subdir, as conda prints in "channel".
-func recordChannelURL(r *conda.Record, channel func(string) (conda.Channel, bool)) string {
-	if ch, ok := channel(r.Channel); ok {
-		return ch.SubdirURL(conda.Platform(r.Subdir))
-	}
-	if r.URL != "" {
-		return path.Dir(r.URL)
-	}
-	return r.Channel
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
-}
-
-func writeSearchJSON(w io.Writer, recs []*conda.Record, channel func(string) (conda.Channel, bool)) error {
-	out := map[string][]map[string]any{}
-	for _, r := range recs {
-		out[r.Name] = append(out[r.Name], searchRecord(r, channel))
-	}
-	return writeJSON(w, out)
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -136,24 +69,4 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // writeJSONError prints a failure in conda's JSON error shape.
-func writeJSONError(w io.Writer, err error) {
-	name := "CondaError"
-	var nf *ops.PackagesNotFoundError
-	var rnf *resolver.PackagesNotFoundError
-	var unsat *resolver.UnsolvableError
-	var ue *usageError
-	switch {
-	case errors.As(err, &unsat):
-		name = "UnsatisfiableError"
-	case errors.As(err, &nf), errors.As(err, &rnf):
-		name = "PackagesNotFoundError"
-	case errors.As(err, &ue):
-		name = "ArgumentError"
-	}
-	_ = writeJSON(w, map[string]any{
-		"success":        false,
-		"error":          name + ": " + err.Error(),
-		"exception_name": name,
-		"message":        err.Error(),
-	})
-}
+func writeJSONError(w io.Writer, err error) { _ = writeJSON(w, ops.ErrorJSON(err)) }
