@@ -19,10 +19,18 @@ type ActivateResult struct {
 	Scripts []string
 }
 
+// ActivateOptions are the options of [Activate] and [Deactivate].
+type ActivateOptions struct {
+	Host
+	// Target is the environment Activate activates: a name (under the
+	// first envs directory) or a path.
+	Target string
+}
+
 // Activate computes what `envseal activate TARGET` changes in the
-// caller's environment (Host.Environ). target is an environment name
-// (under the first envs directory) or a path.
-func Activate(ctx context.Context, h Host, target string) (*ActivateResult, error) {
+// caller's environment (Host.Environ).
+func Activate(ctx context.Context, o ActivateOptions) (*ActivateResult, error) {
+	h, target := &o.Host, o.Target
 	cfg, err := h.config()
 	if err != nil {
 		return nil, err
@@ -54,12 +62,13 @@ func Activate(ctx context.Context, h Host, target string) (*ActivateResult, erro
 
 // Deactivate computes the environment after `envseal deactivate`: the
 // active environment's variables, bin directory and CONDA_* settings
-// undone, the one below it (CONDA_PREFIX_<n>) restored. It returns nil
+// undone, the one below it (CONDA_PREFIX_<n>) restored. Its Env is nil
 // when no environment is active.
-func Deactivate(ctx context.Context, h Host) ([]string, error) {
+func Deactivate(ctx context.Context, o ActivateOptions) (*ActivateResult, error) {
+	h := &o.Host
 	prefix := h.getenv("CONDA_PREFIX")
 	if prefix == "" {
-		return nil, nil
+		return &ActivateResult{}, nil
 	}
 	vars := map[string]string{}
 	for _, kv := range h.Environ {
@@ -99,5 +108,5 @@ func Deactivate(ctx context.Context, h Host) ([]string, error) {
 	for k, v := range vars {
 		after = append(after, k+"="+v)
 	}
-	return after, nil
+	return &ActivateResult{Prefix: prefix, Env: after}, nil
 }

@@ -130,20 +130,23 @@ func ExampleSecretsGet() {
 		Host:            h,
 		Lock:            filepath.Join(dir, "envseal.lock"),
 		IdentityOptions: ops.IdentityOptions{IdentityFile: identity},
+		Name:            "API_TOKEN",
+		Value:           []byte("s3cr3t"),
 	}
-	if err := ops.SecretsSet(ctx, so, "API_TOKEN", []byte("s3cr3t")); err != nil {
+	if _, err := ops.SecretsSet(ctx, so); err != nil {
 		log.Fatal(err)
 	}
-	names, err := ops.SecretsList(ctx, so)
+	list, err := ops.SecretsList(ctx, so)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("sealed:", names)
-	value, err := ops.SecretsGet(ctx, so, "API_TOKEN")
+	fmt.Println("sealed:", list.Names)
+	so.Value = nil
+	got, err := ops.SecretsGet(ctx, so)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("opened:", string(value))
+	fmt.Println("opened:", string(got.Value))
 	// Output:
 	// sealed: [API_TOKEN]
 	// opened: s3cr3t

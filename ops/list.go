@@ -50,8 +50,12 @@ type EnvsResult struct {
 	Active string
 }
 
+// EnvsOptions are the options of [Envs].
+type EnvsOptions struct{ Host }
+
 // Envs lists the environments in the envs directories.
-func Envs(ctx context.Context, h Host) (*EnvsResult, error) {
+func Envs(ctx context.Context, o EnvsOptions) (*EnvsResult, error) {
+	h := &o.Host
 	cfg, err := h.config()
 	if err != nil {
 		return nil, err
@@ -161,20 +165,28 @@ func packagesInUse(ctx context.Context, cfg *config) (map[string]bool, error) {
 	return inUse, nil
 }
 
+// IndexOptions are the options of [Index].
+type IndexOptions struct {
+	// Dir holds one folder per subdir of package archives.
+	Dir string
+	// Shards also writes CEP-16 sharded repodata.
+	Shards bool
+}
+
 // IndexResult names the channel directory [Index] indexed.
 type IndexResult struct{ Dir string }
 
-// Index writes repodata.json (and .zst) for each subdir of dir, a
+// Index writes repodata.json (and .zst) for each subdir of o.Dir, a
 // directory of .conda/.tar.bz2 package archives, so it can be served or
-// used as a local channel; with shards also CEP-16 sharded repodata
+// used as a local channel; with Shards also CEP-16 sharded repodata
 // (repodata_shards.msgpack.zst and shards/).
-func Index(ctx context.Context, dir string, shards bool) (*IndexResult, error) {
-	abs, err := filepath.Abs(dir)
+func Index(ctx context.Context, o IndexOptions) (*IndexResult, error) {
+	abs, err := filepath.Abs(o.Dir)
 	if err != nil {
 		return nil, err
 	}
 	index := indexer.Index
-	if shards {
+	if o.Shards {
 		index = indexer.IndexShards
 	}
 	if err := index(ctx, abs); err != nil {

@@ -88,10 +88,17 @@ func (h *Host) sealedValues(o ScanOptions) (scan.SealedFunc, func()) {
 	return nil, nothing
 }
 
+// GuardOptions are the options of [GuardInstall] and [GuardUninstall].
+type GuardOptions struct {
+	// Envseal is the envseal executable the hook runs ("" for this
+	// process's).
+	Envseal string
+}
+
 // GuardInstall installs the pre-commit hook that runs `envseal scan
-// --staged` in the git repository holding the current directory. bin is
-// the envseal executable the hook runs ("" for this process's).
-func GuardInstall(ctx context.Context, bin string) (*guard.Result, error) {
+// --staged` in the git repository holding the current directory.
+func GuardInstall(ctx context.Context, o GuardOptions) (*guard.Result, error) {
+	bin := o.Envseal
 	if bin == "" {
 		var err error
 		if bin, err = os.Executable(); err != nil {
@@ -103,6 +110,6 @@ func GuardInstall(ctx context.Context, bin string) (*guard.Result, error) {
 
 // GuardUninstall removes the hook GuardInstall wrote and puts back the one
 // it chained.
-func GuardUninstall(ctx context.Context) (*guard.Result, error) {
+func GuardUninstall(ctx context.Context, o GuardOptions) (*guard.Result, error) {
 	return guard.Uninstall(ctx, ".")
 }

@@ -250,7 +250,8 @@ func editSecrets(ctx context.Context, opts SecretsOptions, create bool, edit fun
 	return lockfile.WriteFile(path, l)
 }
 
-// SecretsOptions say which lock holds the secrets and who opens them.
+// SecretsOptions say which lock holds the secrets, who opens them, and
+// what a secrets operation acts on.
 type SecretsOptions struct {
 	Host
 	// Lock is the lockfile (default envseal.lock).
@@ -259,6 +260,33 @@ type SecretsOptions struct {
 	// LockTimeout bounds the wait for another envseal writing Lock (0: a
 	// minute).
 	LockTimeout time.Duration
+	// Name is the secret SecretsSet, SecretsGet and SecretsRm act on;
+	// Value is what SecretsSet seals (the caller clears it afterwards).
+	Name  string
+	Value []byte
+	// Keys are the recipients SecretsRecipientsAdd adds (with those of
+	// KeysFile, one a line) or SecretsRecipientsRm removes (one).
+	Keys     []string
+	KeysFile string
+	// File and Names are SecretsImport's environment file (default
+	// environment.yml) and the variables it moves (empty: all).
+	File  string
+	Names []string
+}
+
+// SecretsResult is what a secrets operation read or changed.
+type SecretsResult struct {
+	// Lock is the lockfile read or written.
+	Lock string
+	// Value is the secret SecretsGet opened; the caller clears it.
+	Value []byte
+	// Names are SecretsList's names in the lock's order, or the
+	// variables SecretsImport moved.
+	Names []string
+	// Recipients are SecretsRecipients' recipients.
+	Recipients []string
+	// File is the environment file SecretsImport rewrote.
+	File string
 }
 
 func (o SecretsOptions) lockPath() string {
@@ -268,70 +296,70 @@ func (o SecretsOptions) lockPath() string {
 	return o.Lock
 }
 
-// SecretsSet seals value as the secret name, creating the lock or its
-// secrets: section (sealed to the caller's own public key) if needed. The
-// caller clears value afterwards.
-func SecretsSet(ctx context.Context, o SecretsOptions, name string, value []byte) error {
-	if err := CheckSecretName(name); err != nil {
-		return err
+// SecretsSet seals o.Value as the secret o.Name, creating the lock or its
+// secrets: section (sealed to the caller's own public key) if needed.
+func SecretsSet(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
+	if err := CheckSecretName(o.Name); err != nil {
+		return nil, err
 	}
-	return editSecrets(ctx, o, true, func(s *secrets.Opened) error { return s.Set(name, value) })
+	return o.result(editSecrets(ctx, o, true, func(s *secrets.Opened) error { return s.Set(o.Name, o.Value) }))
 }
 
-// SecretsGet opens the secrets and returns the value of name. The caller
-// clears it after use.
-func SecretsGet(ctx context.Context, o SecretsOptions, name string) ([]byte, error) {
+// SecretsGet opens the secrets and returns the value of o.Name.
+func SecretsGet(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	h := &o.Host
 	_, s, _, err := h.openSection(o, false)
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
-	v, ok := s.Get(name)
+	v, ok := s.Get(o.Name)
 	if !ok {
-		return nil, fmt.Errorf("no secret named %q", name)
+		return nil, fmt.Errorf("no secret named %q", o.Name)
 	}
-	return append([]byte(nil), v...), nil
+	return &SecretsResult{Lock: o.lockPath(), Value: append([]byte(nil), v...)}, nil
 }
 
 // SecretsList returns the secret names, in the lock's order, without
 // opening any value.
-func SecretsList(ctx context.Context, o SecretsOptions) ([]string, error) {
+func SecretsList(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	l, err := readLock(o.lockPath(), false)
-	if err != nil || l.Secrets == nil {
+	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, e := range l.Secrets.Entries {
-		names = append(names, e.Name)
+	res := &SecretsResult{Lock: o.lockPath()}
+	if l.Secrets != nil {
+		for _, e := range l.Secrets.Entries {
+			res.Names = append(res.Names, e.Name)
+		}
 	}
-	return names, nil
+	return res, nil
 }
 
-// SecretsRm removes the secret name.
-func SecretsRm(ctx context.Context, o SecretsOptions, name string) error {
-	return editSecrets(ctx, o, false, func(s *secrets.Opened) error {
-		if !s.Remove(name) {
-			return fmt.Errorf("no secret named %q", name)
+// SecretsRm removes the secret o.Name.
+func SecretsRm(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
+	return o.result(editSecrets(ctx, o, false, func(s *secrets.Opened) error {
+		if !s.Remove(o.Name) {
+			return fmt.Errorf("no secret named %q", o.Name)
 		}
 		return nil
-	})
+	}))
 }
 
 // SecretsRotate seals every value under a new data key.
-func SecretsRotate(ctx context.Context, o SecretsOptions) error {
-	return editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.Rotate() })
+func SecretsRotate(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
+	return o.result(editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.Rotate() }))
 }
 
-// SecretsRecipientsAdd adds recipients (age1…, ssh-ed25519 …, ssh-rsa …)
-// given as keys or read from file (one a line, # comments), creating the
+// SecretsRecipientsAdd adds the recipients o.Keys and those of o.KeysFile
+// (age1…, ssh-ed25519 …, ssh-rsa …; one a line, # comments), creating the
 // secrets: section if needed.
-func SecretsRecipientsAdd(ctx context.Context, o SecretsOptions, keys []string, file string) error {
-	keys = append([]string(nil), keys...)
-	if file != "" {
-		data, err := os.ReadFile(file)
+func SecretsRecipientsAdd(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
+	keys := append([]string(nil), o.Keys...)
+	if o.KeysFile != "" {
+		data, err := os.ReadFile(o.KeysFile)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, line := range strings.Split(string(data), "\n") {
 			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
@@ -340,30 +368,45 @@ func SecretsRecipientsAdd(ctx context.Context, o SecretsOptions, keys []string, 
 		}
 	}
 	if len(keys) == 0 {
-		return usagef("recipients add: give KEY... or --file F")
+		return nil, usagef("recipients add: give KEY... or --file F")
 	}
 	var rs []secrets.Recipient
 	for _, k := range keys {
 		r, err := secrets.ParseRecipient(k)
 		if err != nil {
-			return &UsageError{Msg: err.Error()}
+			return nil, &UsageError{Msg: err.Error()}
 		}
 		rs = append(rs, r)
 	}
-	return editSecrets(ctx, o, true, func(s *secrets.Opened) error { return s.AddRecipients(rs...) })
+	return o.result(editSecrets(ctx, o, true, func(s *secrets.Opened) error { return s.AddRecipients(rs...) }))
 }
 
-// SecretsRecipientsRm removes a recipient and re-keys: a new data key,
-// every value sealed again.
-func SecretsRecipientsRm(ctx context.Context, o SecretsOptions, key string) error {
-	return editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.RemoveRecipient(key) })
+// SecretsRecipientsRm removes the recipient o.Keys[0] and re-keys: a new
+// data key, every value sealed again.
+func SecretsRecipientsRm(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
+	if len(o.Keys) != 1 {
+		return nil, usagef("recipients rm: want exactly one KEY")
+	}
+	return o.result(editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.RemoveRecipient(o.Keys[0]) }))
 }
 
 // SecretsRecipients lists the recipients of the secrets: section.
-func SecretsRecipients(ctx context.Context, o SecretsOptions) ([]string, error) {
+func SecretsRecipients(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	l, err := readLock(o.lockPath(), false)
-	if err != nil || l.Secrets == nil {
+	if err != nil {
 		return nil, err
 	}
-	return append([]string(nil), l.Secrets.Recipients...), nil
+	res := &SecretsResult{Lock: o.lockPath()}
+	if l.Secrets != nil {
+		res.Recipients = append([]string(nil), l.Secrets.Recipients...)
+	}
+	return res, nil
+}
+
+// result is the result of an edit of the lock at o's path.
+func (o SecretsOptions) result(err error) (*SecretsResult, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &SecretsResult{Lock: o.lockPath()}, nil
 }

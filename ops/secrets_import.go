@@ -13,26 +13,18 @@ import (
 	"github.com/envseal/envseal/secrets"
 )
 
-// ImportResult is what [SecretsImport] moved.
-type ImportResult struct {
-	// Removed are the variables sealed and removed from the file.
-	Removed []string
-	// Lock and File are the lockfile written and the environment file
-	// rewritten.
-	Lock, File string
-}
-
-// SecretsImport moves plaintext variables: of an environment file (file,
-// default environment.yml) into the sealed secrets: names, or all of them
-// when names is empty. It seals first and rewrites the file second, each
+// SecretsImport moves plaintext variables: of an environment file (o.File,
+// default environment.yml) into the sealed secrets: o.Names, or all of
+// them when o.Names is empty; the result names the variables moved. It seals first and rewrites the file second, each
 // atomically: a failure in between leaves the values in both places,
 // never in neither. The file keeps its comments and order.
 //
 // The environment file's write lock is held from its read to its rewrite
 // (and envseal.lock's inside it, by editSecrets: always in that order, so
 // two operations never wait on each other).
-func SecretsImport(ctx context.Context, o SecretsOptions, file string, names []string) (*ImportResult, error) {
+func SecretsImport(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	h := &o.Host
+	file, names := o.File, o.Names
 	if file == "" {
 		file = "environment.yml"
 	}
@@ -93,7 +85,7 @@ func SecretsImport(ctx context.Context, o SecretsOptions, file string, names []s
 	if err := atomicfile.WriteFile(file, rewritten, mode); err != nil {
 		return nil, fmt.Errorf("the values are sealed in %s, but %s could not be rewritten (remove the variables by hand): %w", o.lockPath(), file, err)
 	}
-	return &ImportResult{Removed: removed, Lock: o.lockPath(), File: file}, nil
+	return &SecretsResult{Names: removed, Lock: o.lockPath(), File: file}, nil
 }
 
 // withoutSealed drops the variables whose names are sealed in the lock at

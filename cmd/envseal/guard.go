@@ -22,7 +22,7 @@ already there is kept and runs first. uninstall removes ours and puts it back.`,
 					&cli.StringFlag{Name: "envseal", Usage: "the envseal executable the hook runs (default: this one)"},
 				},
 				Action: func(c *cli.Context) error {
-					res, err := ops.GuardInstall(c.Context, c.String("envseal"))
+					res, err := ops.GuardInstall(c.Context, ops.GuardOptions{Envseal: c.String("envseal")})
 					if err != nil {
 						return err
 					}
@@ -42,7 +42,7 @@ already there is kept and runs first. uninstall removes ours and puts it back.`,
 				Name:  "uninstall",
 				Usage: "remove the pre-commit hook (and put back the one it chained)",
 				Action: func(c *cli.Context) error {
-					res, err := ops.GuardUninstall(c.Context)
+					res, err := ops.GuardUninstall(c.Context, ops.GuardOptions{})
 					if err != nil {
 						return err
 					}

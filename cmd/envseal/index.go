@@ -26,7 +26,7 @@ read one package name at a time.`,
 			if c.NArg() != 1 {
 				return usagef("index: want exactly one DIR, got %d arguments", c.NArg())
 			}
-			res, err := ops.Index(c.Context, c.Args().First(), c.Bool("shards"))
+			res, err := ops.Index(c.Context, ops.IndexOptions{Dir: c.Args().First(), Shards: c.Bool("shards")})
 			if err != nil {
 				return err
 			}

@@ -54,7 +54,7 @@ func envsCommand(g *globals) *cli.Command {
 		Usage: "list the environments in the envs directories",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print {\"envs\": [paths]}"}},
 		Action: func(c *cli.Context) error {
-			res, err := ops.Envs(c.Context, g.host(true, nil))
+			res, err := ops.Envs(c.Context, ops.EnvsOptions{Host: g.host(true, nil)})
 			if err != nil {
 				return err
 			}

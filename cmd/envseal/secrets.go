@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -54,20 +55,18 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 			{
 				Name: "list", Usage: "list the secret names (values are not opened)",
 				Flags:  common,
-				Action: func(c *cli.Context) error { return g.secretsList(c) },
+				Action: g.secretsAction(-1, "", ops.SecretsList, func(r *ops.SecretsResult) []string { return r.Names }),
 			},
 			{
 				Name: "rm", Usage: "remove a secret", ArgsUsage: "NAME",
 				Flags:  common,
-				Action: func(c *cli.Context) error { return g.secretsRm(c) },
+				Action: g.secretsAction(1, "secrets rm: want exactly one NAME", ops.SecretsRm, nil),
 			},
 			{
-				Name:  "rotate",
-				Usage: "seal every value under a new data key",
-				Flags: common,
-				Action: func(c *cli.Context) error {
-					return ops.SecretsRotate(c.Context, g.secretsOptions(c))
-				},
+				Name:   "rotate",
+				Usage:  "seal every value under a new data key",
+				Flags:  common,
+				Action: g.secretsAction(-1, "", ops.SecretsRotate, nil),
 			},
 			{
 				Name:  "recipients",
@@ -76,22 +75,17 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 					{
 						Name: "add", Usage: "add recipients (age1…, ssh-ed25519 …, ssh-rsa …)", ArgsUsage: "KEY...",
 						Flags:  append([]cli.Flag{&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "read recipients from a file, one a line"}}, common...),
-						Action: func(c *cli.Context) error { return g.recipientsAdd(c) },
+						Action: g.secretsAction(-1, "", ops.SecretsRecipientsAdd, nil),
 					},
 					{
 						Name: "rm", Usage: "remove a recipient and re-key (new data key, every value re-sealed)", ArgsUsage: "KEY",
-						Flags: common,
-						Action: func(c *cli.Context) error {
-							if c.NArg() != 1 {
-								return usagef("recipients rm: want exactly one KEY")
-							}
-							return ops.SecretsRecipientsRm(c.Context, g.secretsOptions(c), c.Args().First())
-						},
+						Flags:  common,
+						Action: g.secretsAction(-1, "", ops.SecretsRecipientsRm, nil),
 					},
 					{
 						Name: "list", Usage: "list the recipients",
 						Flags:  common,
-						Action: func(c *cli.Context) error { return g.recipientsList(c) },
+						Action: g.secretsAction(-1, "", ops.SecretsRecipients, func(r *ops.SecretsResult) []string { return r.Recipients }),
 					},
 				},
 			},
@@ -100,7 +94,8 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 }
 
 func (g *globals) secretsOptions(c *cli.Context) ops.SecretsOptions {
-	return ops.SecretsOptions{Host: g.host(true, nil), Lock: c.String("lock"), IdentityOptions: identityOptions(c), LockTimeout: c.Duration("lock-timeout")}
+	return ops.SecretsOptions{Host: g.host(true, nil), Lock: c.String("lock"), IdentityOptions: identityOptions(c), LockTimeout: c.Duration("lock-timeout"),
+		Name: c.Args().First(), Keys: c.Args().Slice(), KeysFile: c.String("file"), File: c.String("file"), Names: c.Args().Slice()}
 }
 
 func (g *globals) secretsKeygen(c *cli.Context) error {
@@ -126,7 +121,10 @@ func (g *globals) secretsSet(c *cli.Context) error {
 		return err
 	}
 	defer clear(value)
-	return ops.SecretsSet(c.Context, g.secretsOptions(c), name, value)
+	o := g.secretsOptions(c)
+	o.Value = value
+	_, err = ops.SecretsSet(c.Context, o)
+	return err
 }
 
 // readSecretValue reads a value from a terminal without echo, or all of
@@ -154,38 +152,29 @@ func (g *globals) secretsGet(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usagef("secrets get: want exactly one NAME")
 	}
-	v, err := ops.SecretsGet(c.Context, g.secretsOptions(c), c.Args().First())
+	res, err := ops.SecretsGet(c.Context, g.secretsOptions(c))
 	if err != nil {
 		return err
 	}
-	defer clear(v)
-	_, err = fmt.Fprintf(g.Out, "%s\n", v)
+	defer clear(res.Value)
+	_, err = fmt.Fprintf(g.Out, "%s\n", res.Value)
 	return err
 }
 
-func (g *globals) secretsList(c *cli.Context) error {
-	names, err := ops.SecretsList(c.Context, g.secretsOptions(c))
-	for _, n := range names {
-		fmt.Fprintln(g.Out, n)
+// secretsAction runs a secrets operation with the command's options and
+// prints the lines that lines picks from its result; nargs >= 0 demands
+// that many arguments.
+func (g *globals) secretsAction(nargs int, usage string, op func(context.Context, ops.SecretsOptions) (*ops.SecretsResult, error), lines func(*ops.SecretsResult) []string) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if nargs >= 0 && c.NArg() != nargs {
+			return usagef("%s", usage)
+		}
+		res, err := op(c.Context, g.secretsOptions(c))
+		if err == nil && lines != nil {
+			for _, l := range lines(res) {
+				fmt.Fprintln(g.Out, l)
+			}
+		}
+		return err
 	}
-	return err
-}
-
-func (g *globals) secretsRm(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return usagef("secrets rm: want exactly one NAME")
-	}
-	return ops.SecretsRm(c.Context, g.secretsOptions(c), c.Args().First())
-}
-
-func (g *globals) recipientsAdd(c *cli.Context) error {
-	return ops.SecretsRecipientsAdd(c.Context, g.secretsOptions(c), c.Args().Slice(), c.String("file"))
-}
-
-func (g *globals) recipientsList(c *cli.Context) error {
-	rs, err := ops.SecretsRecipients(c.Context, g.secretsOptions(c))
-	for _, r := range rs {
-		fmt.Fprintln(g.Out, r)
-	}
-	return err
 }

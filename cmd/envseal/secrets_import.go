@@ -20,11 +20,11 @@ and order. envseal run passes them to the command as before.`,
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Value: "environment.yml", Usage: "the environment file"},
 		}, common...),
 		Action: func(c *cli.Context) error {
-			res, err := ops.SecretsImport(c.Context, g.secretsOptions(c), c.String("file"), c.Args().Slice())
+			res, err := ops.SecretsImport(c.Context, g.secretsOptions(c))
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.Err, "envseal: sealed %s into %s and removed them from %s\n", strings.Join(res.Removed, ", "), res.Lock, res.File)
+			fmt.Fprintf(g.Err, "envseal: sealed %s into %s and removed them from %s\n", strings.Join(res.Names, ", "), res.Lock, res.File)
 			fmt.Fprintln(g.Err, "envseal: environments created before still hold them in conda-meta/state until they are re-created; `envseal run` passes the sealed values")
 			return nil
 		},

@@ -53,7 +53,7 @@ func shellCommand(g *globals) *cli.Command {
 }
 
 func (g *globals) shellActivate(c *cli.Context, sh, target string) error {
-	res, err := ops.Activate(c.Context, g.host(true, nil), target)
+	res, err := ops.Activate(c.Context, ops.ActivateOptions{Host: g.host(true, nil), Target: target})
 	if err != nil {
 		return err
 	}
@@ -65,9 +65,9 @@ func (g *globals) shellActivate(c *cli.Context, sh, target string) error {
 }
 
 func (g *globals) shellDeactivate(c *cli.Context, sh string) error {
-	after, err := ops.Deactivate(c.Context, g.host(true, nil))
-	if after != nil {
-		writeEnvDiff(g.Out, sh, g.environ, after)
+	res, err := ops.Deactivate(c.Context, ops.ActivateOptions{Host: g.host(true, nil)})
+	if err == nil && res.Env != nil {
+		writeEnvDiff(g.Out, sh, g.environ, res.Env)
 	}
 	return err
 }
