@@ -195,7 +195,8 @@ func withoutVar(environ []string, key string) []string {
 }
 
 // Config is everything an operation needs to know about where things live
-// and which channels to use (see config.go).
+// and which channels to use. Make one with [LoadConfig]: its unexported
+// parts (the merged settings and the HTTP transport) come from there.
 type Config = config
 
 // LoadConfig reads the configuration: ~/.condarc (or $CONDARC), then
