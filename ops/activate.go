@@ -48,12 +48,7 @@ func Activate(ctx context.Context, o ActivateOptions) (*ActivateResult, error) {
 	if !prefixExists(prefix) {
 		return nil, fmt.Errorf("no environment at %s", prefix)
 	}
-	pd, err := pfx.ReadPrefix(ctx, prefix)
-	if err != nil {
-		return nil, err
-	}
-	after := pfx.ActivationEnv(prefix, h.Environ, pd.Variables)
-	scripts, err := pfx.ActivateScripts(prefix)
+	after, scripts, err := h.activation(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -109,4 +104,19 @@ func Deactivate(ctx context.Context, o ActivateOptions) (*ActivateResult, error)
 		after = append(after, k+"="+v)
 	}
 	return &ActivateResult{Prefix: prefix, Env: after}, nil
+}
+
+// activation returns the process environment with conda's variables for
+// prefix and the env_vars of its conda-meta/state, and the packages'
+// activate.d scripts (not run).
+func (h *Host) activation(ctx context.Context, prefix string) ([]string, []string, error) {
+	pd, err := pfx.ReadPrefix(ctx, prefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	scripts, err := pfx.ActivateScripts(prefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pfx.ActivationEnv(prefix, h.Environ, pd.Variables), scripts, nil
 }

@@ -109,12 +109,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 // conda's variables, env_vars from conda-meta/state, then what the
 // packages' activate.d scripts change.
 func (h *Host) activatedEnv(ctx context.Context, prefix string) ([]string, error) {
-	pd, err := pfx.ReadPrefix(ctx, prefix)
-	if err != nil {
-		return nil, err
-	}
-	environ := pfx.ActivationEnv(prefix, h.Environ, pd.Variables)
-	scripts, err := pfx.ActivateScripts(prefix)
+	environ, scripts, err := h.activation(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}
