@@ -72,9 +72,7 @@ func (h *Host) newChannelSetupPlatform(o ChannelOptions, cfg *config, fileChanne
 		offline:  o.Offline || isTruthy(h.getenv("CONDA_OFFLINE")),
 		version:  h.Version,
 	}
-	for _, w := range cfg.Warnings {
-		h.emit(&ConfigWarning{Msg: w})
-	}
+	h.warnConfig(cfg)
 	if !h.Quiet && h.Log != nil {
 		s.progress = h.Log
 	}
@@ -209,4 +207,52 @@ func isTruthy(s string) bool {
 		return true
 	}
 	return false
+}
+
+// addSpecChannels adds the channels that requested specs name
+// ("conda-forge/label/testing::matplotlib-base") and that the solve does
+// not search yet, after all the others, as conda does: its classic solver
+// in Solver._prepare (conda/core/solve.py, additional_channels) and
+// conda-libmamba-solver in SolverInputState.channels_from_specs (state.py),
+// whose channels LibMambaSolver._collect_channel_list appends to the
+// solve's; micromamba likewise (populate_context_channels_from_specs in
+// libmamba/src/api/utils.cpp). Being last, such a channel loses to a
+// higher one that has the same package name under strict priority, as in
+// all of them. A channel is already searched when a record from it would
+// match the spec's channel ("mychan::" with -c /srv/chans/mychan). Glob
+// channels ("conda-*::") add nothing.
+func (s *channelSetup) addSpecChannels(specs []conda.MatchSpec) error {
+	for _, m := range specs {
+		if m.Channel == nil || m.Channel.IsPattern() {
+			continue
+		}
+		want, err := conda.ExpandChannel(*m.Channel, s.chCfg, s.platform)
+		if err != nil {
+			return fmt.Errorf("channel of %s: %w", m.String(), err)
+		}
+		for _, w := range want {
+			searched := false
+			for _, have := range s.channels {
+				if w.MatchRecordChannel(have.Name()) {
+					searched = true
+					break
+				}
+			}
+			if searched {
+				continue
+			}
+			if w.Platform() != "" {
+				// "chan/linux-64::pkg" restricts the subdir, which the
+				// spec's Subdir does; the channel is read for the target
+				// platform like any other (conda-libmamba-solver drops the
+				// platform of a channel from specs the same way)
+				var err error
+				if w, err = conda.ParseChannel(w.URLWithCredentials(), s.chCfg); err != nil {
+					return fmt.Errorf("channel of %s: %w", m.String(), err)
+				}
+			}
+			s.channels = append(s.channels, w)
+		}
+	}
+	return nil
 }

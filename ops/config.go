@@ -36,6 +36,17 @@ type config struct {
 	transportOnce sync.Once
 	transport     *http.Transport
 	transportErr  error
+	warnOnce      sync.Once
+}
+
+// warn hands the configuration's warnings (a skipped file, ssl_verify
+// false) to emit, once per configuration (one operation).
+func (c *config) warn(emit func(string)) {
+	c.warnOnce.Do(func() {
+		for _, m := range c.Warnings {
+			emit(m)
+		}
+	})
 }
 
 // channelConfig is the channel part of the configuration, for

@@ -78,6 +78,11 @@ func (h *Host) emit(e Event) {
 	}
 }
 
+// warnConfig sends the configuration's warnings, once.
+func (h *Host) warnConfig(cfg *Config) {
+	cfg.warn(func(m string) { h.emit(&ConfigWarning{Msg: m}) })
+}
+
 func (h *Host) warnf(format string, args ...any) {
 	h.emit(&Warning{Msg: fmt.Sprintf(format, args...)})
 }
@@ -156,6 +161,7 @@ func usagef(format string, args ...any) error {
 // packageCache returns the shared package cache for cfg, downloading
 // through cfg's proxies and CAs.
 func (h *Host) packageCache(cfg *Config, quiet bool) (*pkgcache.Cache, error) {
+	h.warnConfig(cfg)
 	client, err := cfg.httpClient(0) // pkgcache bounds stalls itself
 	if err != nil {
 		return nil, err

@@ -51,7 +51,10 @@ func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, platform
 			return nil, err
 		}
 		in := &solveInput{cfg: cfg, setup: setup, file: f, priority: priority, addPip: cfg.AddPipAsPythonDependency && !o.NoPip}
-		if in.specs, err = fileSpecs(f, plat); err != nil {
+		if in.specs, err = fileSpecs(f, plat, setup.chCfg); err != nil {
+			return nil, err
+		}
+		if err := setup.addSpecChannels(in.specs); err != nil {
 			return nil, err
 		}
 		vps, err := h.virtualPackages(plat)

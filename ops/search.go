@@ -69,21 +69,32 @@ func Search(ctx context.Context, o SearchOptions) (*SearchResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := conda.ParseMatchSpec(o.Spec)
-	if err != nil {
-		return nil, &UsageError{Msg: err.Error()}
-	}
 	setup, err := h.newChannelSetup(o.ChannelOptions, cfg, nil)
 	if err != nil {
 		return nil, err
 	}
+	spec, err := conda.ParseMatchSpecWithConfig(o.Spec, setup.chCfg)
+	if err != nil {
+		return nil, &UsageError{Msg: err.Error()}
+	}
+	h.warnIgnoredBrackets("", o.Spec, spec)
 	chans := setup.channels
 	if spec.Channel != nil && !spec.Channel.IsPattern() {
-		chans, setup.channels = nil, nil
-		if err := setup.addChannels([]string{spec.Channel.Name()}); err != nil {
-			return nil, err
+		// Search the spec's channel only: the searched channels it names
+		// ("mychan::" with -c /srv/chans/mychan), else the channel itself.
+		chans = nil
+		for _, ch := range setup.channels {
+			if spec.Channel.MatchRecordChannel(ch.Name()) {
+				chans = append(chans, ch)
+			}
 		}
-		chans = setup.channels
+		if len(chans) == 0 {
+			setup.channels = nil
+			if err := setup.addSpecChannels([]conda.MatchSpec{spec}); err != nil {
+				return nil, err
+			}
+			chans = setup.channels
+		}
 	}
 	if spec.Subdir != "" {
 		plat, err := conda.ParsePlatform(spec.Subdir)
