@@ -118,14 +118,19 @@ type LockOptions struct {
 // LockResult is what [Lock] did.
 type LockResult struct {
 	// Output is the lockfile written (or checked).
-	Output string
+	Output string `json:"output"`
 	// Checked: Check found the lock up to date.
-	Checked bool
+	Checked bool `json:"checked"`
 	// Packages is the number of conda records locked per platform.
-	Packages map[conda.Platform]int
+	Packages map[conda.Platform]int `json:"packages"`
 	// Placeholders are the ${VAR} names channel credentials were
 	// written as.
-	Placeholders []string
+	Placeholders []string `json:"placeholders,omitempty"`
+	// Replaced: a lock existed at Output before this one was written.
+	Replaced bool `json:"replaced"`
+	// Changes are, per platform, the packages that differ from the lock
+	// that was replaced (none when nothing changed or none existed).
+	Changes []lockfile.PlatformDiff `json:"changes"`
 }
 
 // Lock solves an environment file for every platform and writes the
@@ -257,6 +262,8 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 	switch {
 	case err == nil:
 		l.Secrets = current.Secrets
+		res.Replaced = true
+		res.Changes = lockfile.Diff(current, l)
 	case errors.Is(err, fs.ErrNotExist):
 		l.Secrets = nil
 	default:

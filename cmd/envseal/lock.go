@@ -15,7 +15,9 @@ func lockCommand(g *globals) *cli.Command {
 else this machine's. Foreign platforms are solved with default virtual
 packages (see envseal info --platform P). The lock records every input
 that changes the solve, so --check can tell which one changed. The
-secrets: section of an existing lock is kept as it is.`,
+secrets: section of an existing lock is kept as it is. When a lock
+existed, what changed is printed per platform: + added, - removed,
+~ name old → new.`,
 		Flags: append(channelFlagsNoPlatform(),
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Value: "environment.yml", Usage: "the environment file"},
 			&cli.StringSliceFlag{Name: "platform", Usage: "platform to lock (repeat for several)"},
@@ -26,6 +28,7 @@ secrets: section of an existing lock is kept as it is.`,
 			&cli.StringFlag{Name: "channel-priority", Usage: "strict (default), flexible or disabled"},
 			&cli.BoolFlag{Name: "no-pip", Usage: "do not add pip to python's dependencies"},
 			quietFlag(),
+			&cli.BoolFlag{Name: "json", Usage: "print what was locked and what changed as JSON"},
 			lockTimeoutFlag,
 		),
 		Action: func(c *cli.Context) error { return g.lock(c) },
@@ -35,13 +38,26 @@ secrets: section of an existing lock is kept as it is.`,
 func (g *globals) lock(c *cli.Context) error {
 	so := solveOptions(c)
 	so.Platform, so.Specs = "", nil
-	res, err := ops.Lock(c.Context, ops.LockOptions{Host: g.host(c.Bool("quiet"), nil), SolveOptions: so,
+	res, err := ops.Lock(c.Context, ops.LockOptions{Host: g.host(c.Bool("quiet") || c.Bool("json"), nil), SolveOptions: so,
 		Platforms: c.StringSlice("platform"), Output: c.String("output"), Check: c.Bool("check"), Update: c.StringSlice("update"), LockTimeout: c.Duration("lock-timeout")})
 	if err != nil {
 		return err
 	}
-	if res.Checked {
+	switch {
+	case c.Bool("json"):
+		return writeJSON(g.Out, res)
+	case res.Checked:
 		fmt.Fprintf(g.Out, "%s is up to date\n", res.Output)
+	case res.Replaced && len(res.Changes) == 0 && !c.Bool("quiet"):
+		fmt.Fprintf(g.Out, "%s: no package changed\n", res.Output)
+	case !c.Bool("quiet"):
+		for _, d := range res.Changes {
+			fmt.Fprintf(g.Out, "%s:\n", d.Platform)
+			for _, ch := range d.Changes {
+				fmt.Fprintf(g.Out, "  %s\n", ch)
+			}
+		}
 	}
 	return nil
 }
+
