@@ -17,6 +17,7 @@ import (
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/internal/indexer"
+	"github.com/envseal/envseal/internal/progress"
 	"github.com/klauspost/compress/zstd"
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -596,4 +597,33 @@ func TestShardedToken(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestShardProgressDrawn: on a terminal (forced here), a burst of shard
+// loads shows one bar counting shards and bytes, closed with its total
+// when the last load ends.
+func TestShardProgressDrawn(t *testing.T) {
+	var out bytes.Buffer
+	p := &loadProgress{out: &out, opts: progress.Options{Force: true, Width: 80, Interval: -1}}
+	p.shardLoadStart()
+	p.shardLoadStart()
+	p.shardFetched(1000)
+	p.shardLoadEnd()
+	p.shardFetched(500)
+	if out.Len() != 0 {
+		t.Errorf("drawn before the burst ended: %q", out.String())
+	}
+	p.shardLoadEnd()
+	got := out.String()
+	if !strings.Contains(got, "Total 1/1") || !strings.Contains(got, "1.5 kB") {
+		t.Errorf("final frame %q, want the total of one bar and 1.5 kB", got)
+	}
+	// A later burst opens a new display.
+	out.Reset()
+	p.shardLoadStart()
+	p.shardFetched(10)
+	p.shardLoadEnd()
+	if !strings.Contains(out.String(), "10 B") {
+		t.Errorf("second burst %q", out.String())
+	}
 }
