@@ -21,7 +21,7 @@ type loadProgress struct {
 
 	mu        sync.Mutex
 	disp      *progress.Display // during Load, from its first download
-	active    int // shard loads in progress (fetch, decode, starting dependents)
+	active    int               // shard loads in progress (fetch, decode, starting dependents)
 	shardDisp *progress.Display
 	shardBar  *progress.Bar
 	shards    int
