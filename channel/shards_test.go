@@ -627,3 +627,50 @@ func TestShardProgressDrawn(t *testing.T) {
 		t.Errorf("second burst %q", out.String())
 	}
 }
+
+func TestPruneShards(t *testing.T) {
+	files := shardedFixture(t, "a 1.0 b", "b 1.0", "c 1.0")
+	f := newFakeChannel()
+	for p, b := range files {
+		f.set(p, b, `"1"`)
+	}
+	srv := newServer(t, f)
+	cache := t.TempDir()
+	l := &Loader{CacheDir: cache}
+	ix, err := l.LoadSources(context.Background(), []Source{{URL: srv.URL}}, "linux-64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names(t, ix, "a")
+	names(t, ix, "b")
+	// A shard no index lists (left by an older index), and a stray temp.
+	stale := filepath.Join(cache, "shards-v1", strings.Repeat("0", 64)+".msgpack.zst")
+	os.WriteFile(stale, []byte("old"), 0o644)
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(stale, old, old)
+	fresh := filepath.Join(cache, "shards-v1", strings.Repeat("1", 64)+".msgpack.zst")
+	os.WriteFile(fresh, []byte("new"), 0o644)
+	for _, e := range cachedShards(t, cache) {
+		p := filepath.Join(cache, "shards-v1", e)
+		if p != fresh {
+			os.Chtimes(p, old, old)
+		}
+	}
+	n, size, err := l.PruneShards(context.Background(), 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || size != 3 {
+		t.Errorf("pruned %d files, %d bytes; want the stale one", n, size)
+	}
+	got := cachedShards(t, cache)
+	if len(got) != 3 { // a, b and the fresh unlisted one
+		t.Errorf("left %v", got)
+	}
+	// The listed shards still serve offline.
+	ix, err = (&Loader{CacheDir: cache, Offline: true}).LoadSources(context.Background(), []Source{{URL: srv.URL}}, "linux-64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names(t, ix, "b")
+}
