@@ -674,3 +674,34 @@ func TestPruneShards(t *testing.T) {
 	}
 	names(t, ix, "b")
 }
+
+func TestPrefetch(t *testing.T) {
+	files := shardedFixture(t, "a 1.0 b", "b 1.0", "c 1.0", "d 1.0")
+	f := newFakeChannel()
+	for p, b := range files {
+		f.set(p, b, "")
+	}
+	srv := newServer(t, f)
+	ix, err := (&Loader{CacheDir: t.TempDir()}).LoadSources(context.Background(), []Source{{URL: srv.URL}}, "linux-64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Prefetch("a", "c", "unknown")
+	deadline := time.Now().Add(10 * time.Second)
+	for f.count(shardPath(t, files, "b")) == 0 || f.count(shardPath(t, files, "c")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a's dependency b and c were not fetched in the background")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	names(t, ix, "a")
+	names(t, ix, "c")
+	if n := f.count(shardPath(t, files, "d")); n != 0 {
+		t.Errorf("d fetched %d times", n)
+	}
+	for _, n := range []string{"a", "b", "c"} {
+		if c := f.count(shardPath(t, files, n)); c != 1 {
+			t.Errorf("%s fetched %d times, want 1", n, c)
+		}
+	}
+}
