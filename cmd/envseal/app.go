@@ -153,6 +153,7 @@ func newApp(s streams, environ, args []string) *cli.App {
 			indexCommand(g),
 			scanCommand(g),
 			guardCommand(g),
+			treeCommand(g),
 		},
 	}
 	for _, c := range app.Commands {
