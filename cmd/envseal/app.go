@@ -154,6 +154,7 @@ func newApp(s streams, environ, args []string) *cli.App {
 			scanCommand(g),
 			guardCommand(g),
 			treeCommand(g),
+			configCommand(g),
 		},
 	}
 	for _, c := range app.Commands {
