@@ -23,6 +23,7 @@ const (
 	exitUnsolvable  = 3
 	exitIntegrity   = 4
 	exitFound       = 6 // envseal scan found plaintext secrets
+	exitDrift       = 7 // envseal verify found drift
 	exitInterrupted = 130
 )
 
@@ -156,6 +157,8 @@ func newApp(s streams, environ []string) *cli.App {
 			indexCommand(g),
 			scanCommand(g),
 			guardCommand(g),
+			verifyCommand(g),
+			kernelCommand(g),
 		},
 	}
 	for _, c := range app.Commands {
