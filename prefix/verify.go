@@ -410,6 +410,9 @@ func foreignFiles(ctx context.Context, prefix string, owned map[string]bool) ([]
 		}
 	}
 	slices.Sort(out)
+	if out == nil {
+		out = []string{}
+	}
 	return slices.Compact(out), nil
 }
 
