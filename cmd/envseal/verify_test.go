@@ -289,8 +289,9 @@ func TestKillVerifyRepair(t *testing.T) {
 
 	rng := rand.New(rand.NewSource(20261206))
 	deadline := time.Now().Add(25 * time.Second)
-	kills := 0
+	kills, runs := 0, 0
 	for i := 0; time.Now().Before(deadline) && i < 30; i++ {
+		runs++
 		if state() == clean {
 			damage(t, prefix)
 		}
@@ -308,5 +309,5 @@ func TestKillVerifyRepair(t *testing.T) {
 		p.mustRun("verify", "-n", "k", "--repair", "--prune")
 	}
 	checkPip(t, p, "k", "3.10")
-	t.Logf("%d repairs killed", kills)
+	t.Logf("%d of %d repairs killed (a repair takes %v)", kills, runs, span)
 }
