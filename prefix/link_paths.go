@@ -48,7 +48,7 @@ const DefaultPlaceholder = "/opt/anaconda1anaconda2anaconda3"
 type PathEntry struct {
 	// Fields in key order, so that encoding/json writes conda's
 	// sort_keys layout.
-	Path              string   `json:"_path"`
+	Path string `json:"_path"`
 	// LinkedMtime and LinkedSize are envseal's own additions to a
 	// conda-meta record's paths_data: the file's modification time (Unix
 	// nanoseconds) and size right after linking, so that [Verify] skips

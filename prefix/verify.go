@@ -1,6 +1,7 @@
 package prefix
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -436,38 +437,47 @@ func ownedByteCode(rel string, owned map[string]bool) bool {
 
 // addPipRecords marks as owned every path listed by the RECORD files of
 // the *.dist-info directories in the site-packages directory sp
-// (prefix-relative). RECORD paths are relative to site-packages and may
-// climb out of it ("../../../bin/tool"); paths leaving the prefix are
-// ignored.
+// (prefix-relative).
 func addPipRecords(prefix, sp string, owned map[string]bool) error {
 	records, _ := filepath.Glob(filepath.Join(prefix, filepath.FromSlash(sp), "*.dist-info", "RECORD"))
 	for _, rec := range records {
-		f, err := os.Open(rec)
+		data, err := os.ReadFile(rec)
 		if err != nil {
-			continue
+			continue // unreadable: its files show up as foreign
 		}
-		r := csv.NewReader(f)
-		r.FieldsPerRecord = -1
-		r.LazyQuotes = true
-		for {
-			row, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				break // a damaged RECORD owns what was read so far
-			}
-			if len(row) == 0 || row[0] == "" {
-				continue
-			}
-			p := path.Clean(path.Join(sp, filepath.ToSlash(row[0])))
-			if checkRelPath(p) == nil {
-				owned[p] = true
-			}
+		for _, p := range ParseRecordPaths(data, sp) {
+			owned[p] = true
 		}
-		f.Close()
 	}
 	return nil
+}
+
+// ParseRecordPaths returns the prefix-relative paths a pip dist-info
+// RECORD (CSV: path,hash,size) lists, for a RECORD of the site-packages
+// directory sp (prefix-relative, slash-separated). RECORD paths are
+// relative to site-packages and may climb out of it
+// ("../../../bin/tool"); paths that leave the prefix or name its metadata
+// are dropped. A malformed line ends the list: what was read before it is
+// returned.
+func ParseRecordPaths(data []byte, sp string) []string {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+	var out []string
+	for {
+		row, err := r.Read()
+		if err != nil {
+			return out
+		}
+		if len(row) == 0 || row[0] == "" || strings.Contains(row[0], "\\") || path.IsAbs(row[0]) {
+			continue
+		}
+		p := path.Clean(path.Join(sp, row[0]))
+		if checkRelPath(p) == nil {
+			out = append(out, p)
+		}
+	}
 }
 
 // recordLinkedStat fills in LinkedMtime and LinkedSize of the regular
