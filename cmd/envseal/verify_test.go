@@ -215,6 +215,11 @@ func TestVerifyDriftAndRepair(t *testing.T) {
 		t.Errorf("text output:\n%s", text)
 	}
 
+	// The package cache lost everything: repair fetches again.
+	e.mustRun("clean", "--all", "-y")
+	if left, _ := filepath.Glob(filepath.Join(e.env["ENVSEAL_ROOT"], "pkgs", "pip-*")); len(left) != 0 {
+		t.Fatalf("clean --all left %v", left)
+	}
 	// --repair without --prune leaves the stray file (exit 7 for it).
 	out, errs, code = e.run("verify", "-p", prefix, "--repair", "--json")
 	if code != exitDrift {
