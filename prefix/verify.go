@@ -153,7 +153,7 @@ func Verify(ctx context.Context, prefix string, opts *VerifyOptions) (*Report, e
 		if len(entries) == 0 {
 			// An old record without paths_data: presence only.
 			for _, f := range r.Files {
-				entries = append(entries, PathEntry{Path: f, PathType: PathHardlink})
+				entries = append(entries, PathEntry{Path: f})
 			}
 		}
 		for _, e := range entries {
@@ -195,7 +195,8 @@ func Verify(ctx context.Context, prefix string, opts *VerifyOptions) (*Report, e
 					return
 				}
 				res := &results[i]
-				res.missing, res.reason, res.outcome, res.hashSize = checkEntry(prefix, jobs[i].e, opts.Full, buf)
+				follow := pd.Records[jobs[i].pkg].Link.Type == LinkSoftlink
+				res.missing, res.reason, res.outcome, res.hashSize = checkEntry(prefix, jobs[i].e, opts.Full, follow, buf)
 			}
 		})
 	}
@@ -285,10 +286,15 @@ const (
 )
 
 // checkEntry checks one recorded path of the prefix. reason is "" when the
-// file is as recorded.
-func checkEntry(prefix string, e PathEntry, full bool, buf []byte) (missing bool, reason string, outcome checkOutcome, hashed int64) {
+// file is as recorded. follow is set for packages conda linked with
+// symbolic links (link type softlink): their files are links to the
+// package cache, checked through the link.
+func checkEntry(prefix string, e PathEntry, full, follow bool, buf []byte) (missing bool, reason string, outcome checkOutcome, hashed int64) {
 	name := filepath.Join(prefix, filepath.FromSlash(e.Path))
 	st, err := os.Lstat(name)
+	if err == nil && follow && st.Mode()&fs.ModeSymlink != 0 && e.PathType != PathSoftlink {
+		st, err = os.Stat(name)
+	}
 	if err != nil {
 		// A missing parent, or a file where a directory should be,
 		// means the same to the user.
@@ -296,6 +302,9 @@ func checkEntry(prefix string, e PathEntry, full bool, buf []byte) (missing bool
 	}
 	mode := st.Mode()
 	switch e.PathType {
+	case "":
+		// Only a files list (an old record): presence is all there is.
+		return false, "", outcomeUnchecked, 0
 	case PathDirectory:
 		if !mode.IsDir() {
 			return false, "type", outcomeNone, 0

@@ -360,3 +360,37 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	})
 }
+
+// TestVerifyFilesOnlyRecord checks a record with a files list and no
+// paths_data (as very old conda wrote): presence only, links included.
+func TestVerifyFilesOnlyRecord(t *testing.T) {
+	prefix, _ := verifyPrefix(t)
+	pd, err := ReadPrefix(context.Background(), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range pd.Records {
+		r.PathsData = nil
+		if err := writeMetaRecord(filepath.Join(prefix, "conda-meta"), r, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := mustVerify(t, prefix, &VerifyOptions{Full: true})
+	if !rep.Clean || rep.Stats.Hashed != 0 || rep.Stats.Unchecked != rep.Stats.Files {
+		t.Fatalf("files-only records: %+v %+v", rep.Packages, rep.Stats)
+	}
+	os.Remove(filepath.Join(prefix, "share/a/link"))
+	rep = mustVerify(t, prefix, nil)
+	if p := findDrift(rep, "a"); p == nil || !slices.Equal(p.Missing, []string{"share/a/link"}) {
+		t.Errorf("missing link in a files-only record: %+v", rep.Packages)
+	}
+}
+
+func findDrift(rep *Report, name string) *PackageDrift {
+	for i := range rep.Packages {
+		if rep.Packages[i].Name == name {
+			return &rep.Packages[i]
+		}
+	}
+	return nil
+}
