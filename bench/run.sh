@@ -20,9 +20,9 @@ es=$PWD/bin/envseal
 timed() {
 	local label=$1; shift
 	local status=0
-	/usr/bin/time -f '%e %M' -o "$out/time.tmp" "$@" >"$out/last.out" 2>"$out/last.err" || status=$?
-	read -r secs kb < <(tail -1 "$out/time.tmp") || true
-	printf '  %-64s %7.3f s %8.1f MB' "$label" "$secs" "$(echo "$kb/1024" | bc -l)"
+	/usr/bin/time -f '%e %M %U %S' -o "$out/time.tmp" "$@" >"$out/last.out" 2>"$out/last.err" || status=$?
+	read -r secs kb usr sys < <(tail -1 "$out/time.tmp") || true
+	printf '  %-64s %7.3f s %8.1f MB %6.2f s CPU' "$label" "$secs" "$(echo "$kb/1024" | bc -l)" "$(echo "$usr+$sys" | bc -l)"
 	if [ "$status" -ne 0 ]; then printf '  (exit %d: %s)' "$status" "$(grep -m1 -o '"exception_name": "[A-Za-z]*"' "$out/last.out" || head -c 120 "$out/last.err")"; fi
 	printf '\n'
 	echo "$secs" >"$out/secs.tmp"
@@ -51,14 +51,14 @@ ratio() { printf '  %-64s %7.2fx\n' "$1" "$(echo "$2 / $3" | bc -l)"; }
 echo "== Go benchmarks (benchtime $benchtime; BENCHTIME=2s for steadier figures)"
 if [ -d "$corpus" ]; then go run ./bench/gen -o .cache/bench-channel >/dev/null; fi
 go test -run '^$' -bench . -benchmem -benchtime="$benchtime" \
-	./conda/ ./channel/ ./resolver/ ./internal/archive/ ./internal/pkgcache/ ./env/ ./prefix/ ./lockfile/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL|---)' || true
+	./conda/ ./channel/ ./resolver/ ./internal/archive/ ./internal/pkgcache/ ./env/ ./prefix/ ./lockfile/ ./scan/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL|---)' || true
 
 if [ ! -d "$corpus" ]; then
 	echo "bench: $corpus is absent; skipping the command timings that need the corpus"
 	exit 0
 fi
 
-big=.cache/bench-channel
+big=${BENCH_CHANNEL:-.cache/bench-channel}
 echo
 echo "== create --dry-run on the generated conda-forge-sized channel (465,000 records, 240 MB): load + solve, whole process"
 dry=("$es" create --dry-run --json --override-channels --platform linux-64 -c "$big")
@@ -67,6 +67,27 @@ for req in "python=3.9" "python=3.9 numpy pandas scipy matplotlib" "python=3.9 j
 	timed "$req" "${dry[@]}" ${req% (unsolvable)}
 done
 timed "baseline: python3 json.load of the same repodata.json" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$big/linux-64/repodata.json"
+
+echo
+echo "== the same channel, first run (no per-name index yet) and repeat: full repodata.json (mapped) vs sharded (index --shards layout)"
+go run ./bench/shardgen -c "$big" >/dev/null
+ds="python=3.9 numpy pandas scipy matplotlib"
+fullch=$(mktemp -d)
+mkdir -p "$fullch/linux-64"
+ln -s "$(cd "$big" && pwd)/linux-64/repodata.json" "$fullch/linux-64/repodata.json"
+for form in full sharded; do
+	ch=$fullch
+	[ "$form" = sharded ] && ch=$big
+	r=$(mktemp -d)
+	timed "$form, first run: $ds" env ENVSEAL_ROOT="$r" "$es" create --dry-run --json --override-channels --platform linux-64 -c "$ch" $ds
+	timed "$form, repeat" env ENVSEAL_ROOT="$r" "$es" create --dry-run --json --override-channels --platform linux-64 -c "$ch" $ds
+	rm -rf "$r"
+done
+rm -rf "$fullch"
+
+echo
+echo "== cold and warm create --dry-run over a 50 Mbit/s, 40 ms link (loopback through internal/throttle): sharded vs full repodata.json.zst"
+go run ./bench/netbench -c "$big" -envseal "$es" $ds
 
 echo
 echo "== create --dry-run on the real corpus channels"

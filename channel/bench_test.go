@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -87,13 +86,7 @@ func pick100(ix *Index) []string {
 
 // cpuTime returns the user+system CPU time of the process so far; on a
 // shared machine it is steadier than wall time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return processCPUTime() }
 
 // reportCPU reports CPU time per op since start.
 func reportCPU(b *testing.B, start time.Duration) {

@@ -13,7 +13,30 @@
 // it keeps the byte range of its key and value, grouped by package name (the
 // record's "name" field, found during the same pass). No record is decoded
 // until [Index.Candidates] is first asked for its name; the decoded records
-// of a name are then cached. The raw bytes stay in memory for that purpose.
+// of a name are then cached. The raw bytes (memory-mapped where the
+// document is an uncompressed file) stay available for that purpose.
+//
+// # Sharded repodata (CEP-16)
+//
+// A subdir that serves repodata_shards.msgpack.zst (local or remote) is read
+// through it instead of repodata.json: the shard index maps each package
+// name to the sha256 of that name's shard, and a shard is fetched only when
+// [Index.Candidates] is first asked for its name. Each decoded shard starts
+// background fetches of the shards its records depend on (at most
+// [Loader.MaxShardFetches] requests at a time), so the dependency graph is
+// walked in parallel while the solver works. Shards are cached by hash
+// under <CacheDir>/shards-v1/ and never revalidated; a shard is checked
+// against its hash whenever it is read and cached only after it matched and
+// decoded. The index itself is revalidated like repodata. Records from
+// shards are the same values as records from repodata.json.
+//
+// # Per-name index of a full repodata.json
+//
+// An uncompressed repodata.json (a local one, or the cached copy of a
+// remote one) is memory-mapped, and the result of its scan is kept in the
+// cache (index-v1/ for local documents, <key>.idx beside a cached one). A
+// later load of the unchanged document reads that index instead of
+// scanning, and only the records of the names asked for are ever read.
 //
 // # Sources and caching
 //

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // zstRecheck is how long a channel found without repodata.json.zst is not
@@ -238,6 +240,32 @@ func (l *Loader) fetch(ctx context.Context, sub location, info *fetchInfo, prog 
 		if err != nil {
 			return nil, source, fmt.Errorf("fetching %s: %w", target.clean, scrubURLError(err))
 		}
+		if resp.StatusCode == http.StatusOK && l.CacheDir != "" {
+			// Straight to the cache file and then mapped: the document
+			// is never held in the heap, compressed or not.
+			done := prog.track(resp, target.clean)
+			data, fi, mapped, err := l.storeStream(key, resp, fn == fnZst, target.clean)
+			done()
+			if err != nil {
+				return nil, source, err
+			}
+			if fn == fnZst {
+				st.HasZst = hasZst(true, now)
+			}
+			st.Variant = fn
+			st.ETag = resp.Header.Get("ETag")
+			st.Mod = resp.Header.Get("Last-Modified")
+			st.CacheControl = resp.Header.Get("Cache-Control")
+			st.Refreshed = now.UnixNano()
+			st.NotFound = false
+			st.Size, st.MtimeNs = fi.Size(), fi.ModTime().UnixNano()
+			_, statePath := l.cachePaths(key)
+			if err := l.writeState(statePath, &st); err != nil {
+				return nil, source, err
+			}
+			*info = fetchInfo{mapped: mapped, size: st.Size, mtimeNs: st.MtimeNs}
+			return data, target.clean, nil
+		}
 		done := prog.track(resp, target.clean)
 		data, status, err := readResponse(resp, target.clean)
 		done()
@@ -297,6 +325,85 @@ func (l *Loader) fetch(ctx context.Context, sub location, info *fetchInfo, prog 
 
 func hasZst(v bool, now time.Time) *formatCheck {
 	return &formatCheck{Value: v, LastChecked: now.UnixNano()}
+}
+
+// storeStream writes the body of a 200 response (decompressed when zst)
+// to the cache data file of key, whole (temporary file, fsync, rename),
+// and returns it memory-mapped.
+func (l *Loader) storeStream(key string, resp *http.Response, zst bool, clean string) (data []byte, fi os.FileInfo, mapped bool, err error) {
+	defer resp.Body.Close()
+	if err := os.MkdirAll(l.CacheDir, 0o755); err != nil {
+		return nil, nil, false, fmt.Errorf("creating repodata cache: %w", err)
+	}
+	dataPath, _ := l.cachePaths(key)
+	f, err := os.CreateTemp(l.CacheDir, "."+filepath.Base(dataPath)+".tmp-*")
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("writing cache file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	body := &countingReader{r: resp.Body}
+	var r io.Reader = io.LimitReader(body, maxDocSize+1)
+	if zst {
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxDocSize))
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("reading %s: zstd: %w", clean, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	n, err := io.Copy(f, io.LimitReader(r, maxDocSize+1))
+	switch {
+	case resp.ContentLength >= 0 && body.n < resp.ContentLength && (body.err != nil || body.eof):
+		return nil, nil, false, fmt.Errorf("reading %s: truncated response (%d of %d bytes)", clean, body.n, resp.ContentLength)
+	case err != nil && zst && body.err == nil:
+		return nil, nil, false, fmt.Errorf("reading %s: zstd: %w", clean, err)
+	case err != nil:
+		return nil, nil, false, fmt.Errorf("reading %s: %w", clean, scrubURLError(err))
+	case n > maxDocSize || body.n > maxDocSize:
+		return nil, nil, false, fmt.Errorf("reading %s: response larger than %d bytes", clean, int64(maxDocSize))
+	}
+	if err = f.Chmod(0o600); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), dataPath)
+	}
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("writing cache file: %w", err)
+	}
+	atomicfile.SyncDir(l.CacheDir)
+	data, fi, mapped, err = mapFile(dataPath)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("reading cache file: %w", err)
+	}
+	return data, fi, mapped, nil
+}
+
+// countingReader counts the bytes read and remembers how reading ended.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	eof bool
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err == io.EOF {
+		c.eof = true
+	} else if err != nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // readResponse reads a 200 response body whole (pre-sized from

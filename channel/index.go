@@ -257,15 +257,15 @@ func (ix *Index) Channels() []string {
 func (ix *Index) Len() int {
 	n := 0
 	for _, p := range ix.parts {
-		n += p.records0()
+		n += p.entryCount()
 	}
 	return n
 }
 
-// records0 is the number of record entries of the part: for a sharded
+// entryCount is the number of record entries of the part; for a sharded
 // subdir, whose records are not known before their shards are read, the
 // number of package names.
-func (p *part) records0() int {
+func (p *part) entryCount() int {
 	if p.shards != nil {
 		return len(p.sc.names)
 	}
@@ -276,7 +276,7 @@ func (p *part) records0() int {
 func (ix *Index) Subdirs() []SubdirInfo {
 	out := make([]SubdirInfo, len(ix.parts))
 	for k, p := range ix.parts {
-		out[k] = SubdirInfo{Channel: p.channel, Subdir: p.subdir, Source: p.source, Records: p.records0(), Bytes: len(p.data), Sharded: p.shards != nil}
+		out[k] = SubdirInfo{Channel: p.channel, Subdir: p.subdir, Source: p.source, Records: p.entryCount(), Bytes: len(p.data), Sharded: p.shards != nil}
 	}
 	return out
 }

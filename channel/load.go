@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/atomicfile"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -152,6 +153,7 @@ func (l *Loader) load(ctx context.Context, channels []Source, subdirs [][]string
 		return nil, err
 	}
 	g.progress = newLoadProgress(l.Progress)
+	g.client = l.shardClient(l.MaxShardFetches)
 	defer g.progress.closeLoad()
 	var wg sync.WaitGroup
 	for ci, ch := range channels {
@@ -241,7 +243,7 @@ func (l *Loader) loadSubdir(ctx context.Context, ch Source, subdir string, g *fe
 		}
 	} else {
 		var fi os.FileInfo
-		data, source, fi, mapped, err = readLocalSubdir(sub.dir)
+		data, source, fi, mapped, err = l.readLocalSubdir(sub.dir)
 		if l.CacheDir != "" && fi != nil {
 			idxPath = l.localIndexPath(source)
 			size, mtimeNs = fi.Size(), fi.ModTime().UnixNano()
@@ -306,10 +308,23 @@ var localNames = [...]string{"repodata.json.zst", "repodata.json", "repodata.jso
 
 // readLocalSubdir reads the preferred repodata file of a local subdir; nil
 // data and nil error mean there is none. An uncompressed repodata.json is
-// memory-mapped (fi is then its FileInfo, for the per-name index).
-func readLocalSubdir(dir string) (data []byte, path string, fi os.FileInfo, mapped bool, err error) {
+// memory-mapped, and so is the cached decompressed copy of a
+// repodata.json.zst (see [Loader.localZstCopy]); fi is then the FileInfo
+// of the mapped file, for the per-name index.
+func (l *Loader) readLocalSubdir(dir string) (data []byte, path string, fi os.FileInfo, mapped bool, err error) {
 	for _, fn := range localNames {
 		p := filepath.Join(dir, fn)
+		if fn == fnZst && l.CacheDir != "" {
+			data, fi, mapped, err = l.localZstCopy(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err == nil {
+				return data, p, fi, mapped, nil
+			}
+			// The cache could not help; read it into memory.
+			fi, mapped = nil, false
+		}
 		if fn == fnJSON {
 			data, fi, mapped, err = mapFile(p)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -340,6 +355,72 @@ func readRepodataFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return data, nil
+}
+
+// localZstCopy returns a local repodata.json.zst decompressed, from a copy
+// kept in the cache (index-v1/<hash of the path>.json, beside a .src file
+// naming the size and mtime of the .zst it came from), memory-mapped. A
+// missing or outdated copy is written first, streaming: the document is
+// never held in the heap. Errors wrap fs.ErrNotExist when there is no .zst.
+func (l *Loader) localZstCopy(zstPath string) (data []byte, fi os.FileInfo, mapped bool, err error) {
+	zfi, err := os.Stat(zstPath)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	idx := l.localIndexPath(zstPath)
+	copyPath := strings.TrimSuffix(idx, ".idx") + ".json"
+	srcPath := copyPath + ".src"
+	want := fmt.Sprintf("%d %d\n", zfi.Size(), zfi.ModTime().UnixNano())
+	if b, err := os.ReadFile(srcPath); err == nil && string(b) == want {
+		if data, fi, mapped, err := mapFile(copyPath); err == nil {
+			return data, fi, mapped, nil
+		}
+	}
+	in, err := os.Open(zstPath)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer in.Close()
+	dir := filepath.Dir(copyPath)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, false, err
+	}
+	f, err := os.CreateTemp(dir, ".copy-*")
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	zr, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxDocSize))
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("reading %s: zstd: %w", zstPath, err)
+	}
+	defer zr.Close()
+	n, err := io.Copy(f, io.LimitReader(zr, maxDocSize+1))
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("reading %s: zstd: %w", zstPath, err)
+	}
+	if n > maxDocSize {
+		return nil, nil, false, fmt.Errorf("reading %s: %w", zstPath, errTooLarge(n))
+	}
+	// Synced before the .src file vouches for it.
+	if err = f.Sync(); err != nil {
+		return nil, nil, false, err
+	}
+	if err = f.Close(); err != nil {
+		return nil, nil, false, err
+	}
+	if err = os.Rename(f.Name(), copyPath); err != nil {
+		return nil, nil, false, err
+	}
+	if err = atomicfile.WriteFile(srcPath, []byte(want), 0o600); err != nil {
+		return nil, nil, false, err
+	}
+	return mapFile(copyPath)
 }
 
 // decompress returns raw decompressed according to the name's extension.

@@ -1,8 +1,12 @@
 package channel
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"hash/crc32"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -166,4 +170,100 @@ func encodeChecksum(body []byte) []byte {
 	c := crc32.Checksum(body, castagnoli)
 	sum[0], sum[1], sum[2], sum[3] = byte(c), byte(c>>8), byte(c>>16), byte(c>>24)
 	return append(out, sum[:]...)
+}
+
+// TestHTTPStreamedToCache: with a cache, a downloaded repodata.json.zst is
+// decompressed straight into the cache file; a truncated or corrupt body
+// is an error naming the URL and leaves no cache file behind.
+func TestHTTPStreamedToCache(t *testing.T) {
+	good := repodataDoc("linux-64", "a-1.0-0")
+	tests := []struct {
+		name string
+		body []byte
+		cl   int
+		want string
+	}{
+		{"good", zstdBytesT(good), 0, ""},
+		{"truncated", zstdBytesT(good)[:20], len(zstdBytesT(good)), "truncated response"},
+		{"not zstd", []byte("<html>oops</html>"), 0, "zstd"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !strings.HasSuffix(r.URL.Path, "/linux-64/repodata.json.zst") {
+					http.NotFound(w, r)
+					return
+				}
+				if tc.cl > 0 {
+					w.Header().Set("Content-Length", fmt.Sprint(tc.cl))
+				}
+				w.Write(tc.body)
+			}))
+			defer srv.Close()
+			cache := t.TempDir()
+			ix, err := (&Loader{CacheDir: cache}).LoadSources(context.Background(), []Source{{URL: srv.URL + "/ch"}}, "linux-64")
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := strings.Join(names(t, ix, "a"), " "); got != "a-1.0-0.tar.bz2" {
+					t.Errorf("a = %q", got)
+				}
+				if _, err := os.Stat(filepath.Join(cache, cacheKey(srv.URL+"/ch/linux-64")+".idx")); err != nil {
+					t.Errorf("no per-name index beside the cached document: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), srv.URL+"/ch/linux-64/repodata.json.zst") {
+				t.Fatalf("err = %v, want %q and the URL", err, tc.want)
+			}
+			ents, _ := os.ReadDir(cache)
+			for _, e := range ents {
+				if (strings.HasSuffix(e.Name(), ".json") && !strings.HasSuffix(e.Name(), ".info.json")) || strings.Contains(e.Name(), ".tmp-") {
+					t.Errorf("cache holds %s after a failed download", e.Name())
+				}
+			}
+		})
+	}
+}
+
+// TestLocalZstCopy: a local channel with only repodata.json.zst is read
+// through a decompressed copy in the cache, which a changed .zst replaces.
+func TestLocalZstCopy(t *testing.T) {
+	ch := t.TempDir()
+	sub := filepath.Join(ch, "linux-64")
+	os.MkdirAll(sub, 0o755)
+	zst := filepath.Join(sub, "repodata.json.zst")
+	if err := os.WriteFile(zst, zstdBytesT(repodataDoc("linux-64", "a-1.0-0")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := &Loader{CacheDir: t.TempDir()}
+	load := func(name string) string {
+		ix, err := l.LoadSources(context.Background(), []Source{{URL: ch}}, "linux-64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src := ix.Subdirs()[0].Source; src != zst {
+			t.Errorf("source %s, want %s", src, zst)
+		}
+		return strings.Join(names(t, ix, name), " ")
+	}
+	if got := load("a"); got != "a-1.0-0.tar.bz2" {
+		t.Errorf("a = %q", got)
+	}
+	copyPath := strings.TrimSuffix(l.localIndexPath(zst), ".idx") + ".json"
+	if b, err := os.ReadFile(copyPath); err != nil || !bytes.Equal(b, repodataDoc("linux-64", "a-1.0-0")) {
+		t.Fatalf("decompressed copy: %v", err)
+	}
+	if got := load("a"); got != "a-1.0-0.tar.bz2" {
+		t.Errorf("a from the copy = %q", got)
+	}
+	if err := os.WriteFile(zst, zstdBytesT(repodataDoc("linux-64", "b-2.0-0", "b-2.1-0")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().Add(time.Minute)
+	os.Chtimes(zst, future, future)
+	if got := load("b"); got != "b-2.0-0.tar.bz2 b-2.1-0.tar.bz2" {
+		t.Errorf("b after the change = %q", got)
+	}
 }

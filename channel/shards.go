@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/envseal/envseal/conda"
@@ -72,9 +73,14 @@ type shardSource struct {
 // fetchGroup is shared by the sharded subdirs of one Load: the bound on
 // concurrent requests and one zstd decoder.
 type fetchGroup struct {
+	client   *http.Client // for shards: keeps enough idle connections
 	sem      chan struct{}
 	dec      *zstd.Decoder
 	progress *loadProgress
+
+	qmu     sync.Mutex
+	queue   []prefetchJob // background loads not started yet
+	workers int           // goroutines draining queue, at most cap(sem)
 }
 
 func newFetchGroup(n int) (*fetchGroup, error) {
@@ -85,7 +91,29 @@ func newFetchGroup(n int) (*fetchGroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fetchGroup{sem: make(chan struct{}, n), dec: dec}, nil
+	return &fetchGroup{sem: make(chan struct{}, n), dec: dec, client: &http.Client{}}, nil
+}
+
+// shardClient returns the client for n parallel shard requests: the
+// Loader's, but when it uses the default transport (which keeps two idle
+// connections per host, so that most parallel requests would pay a new
+// connection), a copy of that transport keeping n.
+func (l *Loader) shardClient(n int) *http.Client {
+	if n <= 0 {
+		n = defaultShardFetches
+	}
+	c := http.Client{}
+	if l.HTTPClient != nil {
+		c = *l.HTTPClient
+	}
+	if c.Transport == nil {
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			t := dt.Clone()
+			t.MaxIdleConnsPerHost = n
+			c.Transport = t
+		}
+	}
+	return &c
 }
 
 func (g *fetchGroup) unzstd(raw []byte) ([]byte, error) {
@@ -269,7 +297,7 @@ func (s *shardSource) raw(hash [32]byte, file string) (raw []byte, fromCache boo
 	if s.l.UserAgent != "" {
 		req.Header.Set("User-Agent", s.l.UserAgent)
 	}
-	resp, err := s.l.client().Do(req)
+	resp, err := s.fetches.client.Do(req)
 	if err != nil {
 		return nil, false, scrubURLError(err)
 	}
@@ -412,16 +440,50 @@ func prefetch(group []*part, names []string) {
 			}
 			s := &p.slots[i]
 			if s.started.CompareAndSwap(false, true) {
-				// Counted from now, so that the progress display sees
-				// one burst while the dependency graph is walked.
-				prog := p.shards.fetches.progress
-				prog.shardLoadStart()
-				go func() {
-					defer prog.shardLoadEnd()
-					p.records(i)
-				}()
+				p.shards.fetches.enqueue(p, i)
 			}
 		}
+	}
+}
+
+// prefetchJob is a queued background load of one name's shard.
+type prefetchJob struct {
+	p *part
+	i int
+}
+
+// enqueue queues a background load and starts a worker when fewer than the
+// fetch bound are running: a dependency graph of thousands of names never
+// holds more than that many goroutines. The load counts towards the
+// progress burst from now on.
+func (g *fetchGroup) enqueue(p *part, i int) {
+	g.progress.shardLoadStart()
+	g.qmu.Lock()
+	g.queue = append(g.queue, prefetchJob{p, i})
+	start := g.workers < cap(g.sem)
+	if start {
+		g.workers++
+	}
+	g.qmu.Unlock()
+	if start {
+		go g.work()
+	}
+}
+
+func (g *fetchGroup) work() {
+	for {
+		g.qmu.Lock()
+		if len(g.queue) == 0 {
+			g.workers--
+			g.qmu.Unlock()
+			return
+		}
+		j := g.queue[0]
+		g.queue[0] = prefetchJob{}
+		g.queue = g.queue[1:]
+		g.qmu.Unlock()
+		j.p.records(j.i)
+		g.progress.shardLoadEnd()
 	}
 }
 

@@ -559,3 +559,41 @@ func TestShardedProgressSilent(t *testing.T) {
 		t.Errorf("progress drawn to a non-terminal: %q", out.String())
 	}
 }
+
+// TestShardedToken: shards of a channel behind a /t/<token>/ URL are
+// fetched with the token, which appears in no record, error or cache name.
+func TestShardedToken(t *testing.T) {
+	files := shardedFixture(t, "a 1.0 b", "b 1.0")
+	delete(files, shardPath(t, files, "b"))
+	f := newFakeChannel()
+	f.token = "tk-secret"
+	for p, b := range files {
+		f.set(p, b, "")
+	}
+	srv := newServer(t, f)
+	cache := t.TempDir()
+	ix, err := (&Loader{CacheDir: cache}).LoadSources(context.Background(), []Source{{URL: srv.URL + "/t/tk-secret"}}, "linux-64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := ix.Candidates("a")
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("a: %v %v", recs, err)
+	}
+	if strings.Contains(recs[0].URL+recs[0].Channel, "tk-secret") {
+		t.Errorf("record leaks the token: %s %s", recs[0].URL, recs[0].Channel)
+	}
+	_, err = ix.Candidates("b")
+	if err == nil || strings.Contains(err.Error(), "tk-secret") || !strings.Contains(err.Error(), `package "b"`) {
+		t.Errorf("missing shard error: %v", err)
+	}
+	filepath.Walk(cache, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			b, _ := os.ReadFile(p)
+			if strings.Contains(p, "tk-secret") || bytes.Contains(b, []byte("tk-secret")) {
+				t.Errorf("cache file %s holds the token", p)
+			}
+		}
+		return nil
+	})
+}

@@ -201,3 +201,23 @@ func TestChannelConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkParseChannelConfigured measures a name, a URL and a
+// multi-channel under a mirror configuration (the custom-channel table is
+// built per call).
+func BenchmarkParseChannelConfigured(b *testing.B) {
+	cfg := ChannelConfig{
+		Alias:               "https://mirror.example/conda",
+		DefaultChannels:     []string{"https://mirror.example/conda/pkgs/main", "https://mirror.example/conda/pkgs/r"},
+		CustomChannels:      map[string]string{"internal": "https://pkgs.corp.example"},
+		CustomMultichannels: map[string][]string{"science": {"conda-forge", "bioconda"}},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range []string{"conda-forge", "https://mirror.example/conda/bioconda/linux-64", "defaults"} {
+			if _, err := ParseChannel(s, cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -334,3 +334,42 @@ func FuzzParseSource(f *testing.F) {
 		}
 	})
 }
+
+func TestExpandVars(t *testing.T) {
+	t.Parallel()
+	env := envOf("A", "x", "B_1", "y/z", "EMPTY", "")
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"$A", "x"},
+		{"${A}/b", "x/b"},
+		{"$B_1/c", "y/z/c"},
+		{"$A$A", "xx"},
+		{"$MISSING/x", "$MISSING/x"},
+		{"${MISSING}", "${MISSING}"},
+		{"$EMPTY.", "."},
+		{"$", "$"},
+		{"a$", "a$"},
+		{"${A", "${A"},
+		{"${A B}", "${A B}"},
+		{"$$A", "$x"},
+	}
+	for _, tc := range tests {
+		if got := expandVars(tc.in, env); got != tc.want {
+			t.Errorf("expandVars(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzExpandVars(f *testing.F) {
+	for _, s := range []string{"$A", "${A}", "$", "${", "a$b${c}d", "$$"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got := expandVars(s, envOf()); got != s {
+			t.Fatalf("with no variables, expandVars(%q) = %q", s, got)
+		}
+		if got := expandVars(s, envOf("A", "1")); !strings.Contains(s, "$") && got != s {
+			t.Fatalf("expandVars(%q) = %q without a $", s, got)
+		}
+	})
+}

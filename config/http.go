@@ -36,9 +36,10 @@ func envProxy(lookup func(string) (string, bool)) EnvProxy {
 // environment's HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, with NO_PROXY (and a
 // proxy_servers "no_proxy" entry) exempting hosts; the CA bundle of
 // ssl_verify, or no verification when it is false; the client certificate
-// of client_ssl_cert(_key). Unlike Go's ProxyFromEnvironment, loopback
-// hosts are proxied like any other (as conda does) unless NO_PROXY says
-// otherwise. Errors name the setting and the file it came from.
+// of client_ssl_cert(_key). proxy_servers apply to loopback hosts too (as
+// in conda); the environment's proxies do not (as in Go's
+// ProxyFromEnvironment). Errors name the setting and the file it came
+// from.
 func (c *Config) Transport() (*http.Transport, error) {
 	tlsConf, err := c.tlsConfig()
 	if err != nil {
@@ -173,6 +174,9 @@ func (c *Config) proxyFunc() func(*url.URL) (*url.URL, error) {
 				return proxyURL(v)
 			}
 		}
+		if isLoopback(host) {
+			return nil, nil // as Go's ProxyFromEnvironment: the environment's proxies are for the network
+		}
 		v := env.All
 		switch u.Scheme {
 		case "https":
@@ -189,6 +193,14 @@ func (c *Config) proxyFunc() func(*url.URL) (*url.URL, error) {
 		}
 		return proxyURL(v)
 	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func proxyURL(v string) (*url.URL, error) {

@@ -68,6 +68,8 @@ func TestProxySelection(t *testing.T) {
 		{"NO_PROXY exempts config proxies", map[string]string{"https": "http://c:1"}, EnvProxy{No: "h"}, "https://h/x", ""},
 		{"no_proxy key", map[string]string{"https": "http://c:1", "no_proxy": "h"}, EnvProxy{}, "https://h/x", ""},
 		{"loopback is proxied", map[string]string{"http": "http://c:1"}, EnvProxy{}, "http://127.0.0.1:8080/x", "http://c:1"},
+		{"but not by the environment's proxy", nil, EnvProxy{HTTP: "http://e:1"}, "http://127.0.0.1:8080/x", ""},
+		{"nor localhost", nil, EnvProxy{All: "http://e:1"}, "https://localhost/x", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,14 +137,19 @@ func TestTransportTLSAndProxy(t *testing.T) {
 		t.Errorf("proxy tunnels = %d, want 1", proxy.Connects())
 	}
 	plain := testnetPlain(t)
-	c = &Config{EnvProxy: EnvProxy{HTTP: proxy.URL}}
+	c = &Config{ProxyServers: map[string]string{"http": proxy.URL}}
 	if body, err := get(t, c, plain+"/b"); err != nil || body != "plain" {
-		t.Errorf("HTTP_PROXY: %q %v", body, err)
+		t.Errorf("proxy_servers http: %q %v", body, err)
 	}
 	if proxy.Requests() != 1 {
 		t.Errorf("proxy requests = %d, want 1", proxy.Requests())
 	}
 	c.EnvProxy.No = "127.0.0.1"
+	c.ProxyServers["https"] = testnet.ClosedURL(t)
+	c.SSLVerify = ca.CertFile
+	if body, err := get(t, c, srv.URL+"/d"); err != nil || body != "ok" || proxy.Connects() != 1 {
+		t.Errorf("NO_PROXY for https: %q %v", body, err)
+	}
 	if _, err := get(t, c, plain+"/c"); err != nil || proxy.Requests() != 1 {
 		t.Errorf("NO_PROXY: requests %d, %v", proxy.Requests(), err)
 	}

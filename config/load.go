@@ -96,11 +96,11 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Load reads the configuration (a few small files; it takes no context):
-// conda's files in conda's order, then
+// Load reads the configuration: conda's files in conda's order, then
 // envseal's own file, then CONDA_* environment variables, and merges them
 // as conda does (see the package documentation). Values are checked; the
-// first bad one is returned as an *[Error].
+// first bad one is returned as an *[Error]. It reads a few small files and
+// takes no context.
 func Load(opts Options) (*Config, error) {
 	var srcs []*source
 	var warnings []string

@@ -20,6 +20,13 @@
 // records, conda-meta/history (last) and conda-meta/state as conda does,
 // so conda can read the prefix; [ReadPrefix] reads one back.
 //
+// When a plan moves python to another minor version, the noarch: python
+// packages are unlinked and linked again for the new site-packages (with
+// new entry points and byte code) in the same transaction, as conda's
+// solve_for_diff asks; [NoarchRelinks] says which. A Mach-O file of an
+// osx-arm64 package whose binary placeholder was rewritten is re-signed
+// ad hoc through a [Signer] ([CodesignSigner] runs codesign on macOS).
+//
 // # Transactions
 //
 // A new prefix is built beside its target and renamed into place. A change

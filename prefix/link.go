@@ -183,6 +183,8 @@ type linker struct {
 	w           *treeWriter
 	finalPrefix string
 	warnings    []string
+	// toSign lists the rewritten Mach-O files of osx-arm64 packages.
+	toSign []toSign
 }
 
 // link writes items, appending to each package's out list.
@@ -261,6 +263,9 @@ func (l *linker) linkOne(it *linkItem) (PathEntry, bool, error) {
 			out.SHA256 = sha256Hex(data)
 		}
 		if e.FileMode == FileModeBinary {
+			if it.pkg.rec.Subdir == signPlatform && isMachO(data) && bytes.Contains(data, []byte(e.PrefixPlaceholder)) {
+				l.toSign = append(l.toSign, toSign{pkg: it.pkg, target: it.target})
+			}
 			if err := ReplaceBinary(data, e.PrefixPlaceholder, l.finalPrefix); err != nil {
 				var be *BinaryPrefixError
 				if errors.As(err, &be) {

@@ -67,6 +67,11 @@ type ApplyOptions struct {
 	Copy bool
 	// NoCompile skips byte-compiling noarch: python packages.
 	NoCompile bool
+	// Signer re-signs the Mach-O files of osx-arm64 packages whose
+	// binary-mode placeholder was rewritten (conda's ad hoc codesign);
+	// nil means [CodesignSigner], which acts only on macOS. A failed
+	// signature is reported in [Result.Warnings].
+	Signer Signer
 	// NoSync skips flushing the file system before the commit point
 	// (for tests and throw-away prefixes; a power loss may then leave a
 	// half-written prefix, a killed process still cannot).
@@ -277,8 +282,8 @@ func linkInto(ctx context.Context, dir, finalPrefix, exe string, py *pythonInfo,
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
-	res.Warnings = append(res.Warnings, l.warnings...)
 	if err != nil {
+		res.Warnings = append(res.Warnings, l.warnings...)
 		return err
 	}
 	var links []string
@@ -290,6 +295,14 @@ func linkInto(ctx context.Context, dir, finalPrefix, exe string, py *pythonInfo,
 		}
 	}
 	if err := checkSymlinks(dir, links); err != nil {
+		res.Warnings = append(res.Warnings, l.warnings...)
+		return err
+	}
+	// Signing runs on paths inside the tree, which the check above
+	// proved cannot lead out of it.
+	err = l.signRewritten(ctx, dir, opts.signer())
+	res.Warnings = append(res.Warnings, l.warnings...)
+	if err != nil {
 		return err
 	}
 	if py != nil && !opts.NoCompile {
@@ -335,6 +348,13 @@ func (o *ApplyOptions) now() time.Time {
 		return o.Now()
 	}
 	return time.Now()
+}
+
+func (o *ApplyOptions) signer() Signer {
+	if o.Signer != nil {
+		return o.Signer
+	}
+	return CodesignSigner{}
 }
 
 func (o *ApplyOptions) version() string {

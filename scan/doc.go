@@ -14,8 +14,10 @@
 //     and Slack tokens, Slack webhooks, PEM and OpenSSH private keys, age
 //     secret keys, conda channel tokens (/t/<token>/) and user:password@ in
 //     URLs. The patterns are written from the token formats their issuers
-//     publish; each has a cheap literal prefilter so that a file without,
-//     say, "AKIA" never reaches the AWS expression;
+//     publish. One pass over a file finds the literals every rule needs
+//     ("AKIA", "ghp_", "://", …) and each expression runs only on the lines
+//     around them, so a file without "AKIA" never reaches the AWS
+//     expression;
 //   - the `variables:` of environment files: a value whose name says it is
 //     a secret (DB_PASSWORD, API_KEY, …) or whose text looks random (a long
 //     base64 or hex string), located by yaml.v3 nodes;
@@ -23,12 +25,14 @@
 //     envseal.lock.
 //
 // Placeholders are not secrets: ${VAR}, $VAR, %VAR%, <token>, {password},
-// runs of x or *, and the AWS documentation's EXAMPLE keys are skipped.
+// runs of x or *, the AWS documentation's EXAMPLE keys, and credentials for
+// the hosts reserved for documentation (example.com, *.test, *.invalid) are
+// skipped. Binary files (a NUL byte in the first 8000 bytes) are not read.
 //
 // # Findings
 //
-// A [Finding] names a file, a line and a rule, and for variables and
-// sealed values the variable's name. It never carries the matched text,
+// A [Finding] names a file, a line and a rule, and the name of the
+// variables: entry or the sealed secret involved. It never carries the matched text,
 // so findings can be printed, logged and written as JSON.
 //
 // # Allow-list

@@ -41,3 +41,36 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseIgnore: any allow-list either fails with an error naming the
+// file, or gives an Ignore whose questions never panic; a pattern that is
+// a plain file name matches that file.
+func FuzzParseIgnore(f *testing.F) {
+	f.Add([]byte("testdata/\n*.pem\n!keep.pem\ndocs/**/*.md:url-password\n[a-\n\\#x\n"), "docs/a/b.md")
+	f.Add([]byte("/root\na/**/b\n**/c/**\n"), "a/x/y/b")
+	f.Fuzz(func(t *testing.T, list []byte, path string) {
+		ig, err := ParseIgnore(".envsealignore", list)
+		if err != nil {
+			if !bytes.Contains([]byte(err.Error()), []byte(".envsealignore")) {
+				t.Fatalf("error without the file name: %v", err)
+			}
+			return
+		}
+		ig.File(path)
+		for _, r := range Rules() {
+			ig.Rule(path, r.Name)
+		}
+	})
+}
+
+func TestIgnorePlainNames(t *testing.T) {
+	for _, name := range []string{"a.txt", "dir/b.json", "weird name+(1).yml"} {
+		ig, err := ParseIgnore("x", []byte(name+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ig.File(name) || ig.File(name+"x") {
+			t.Errorf("%q does not match exactly itself", name)
+		}
+	}
+}

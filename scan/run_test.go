@@ -148,3 +148,42 @@ func TestRunTrackedAndPaths(t *testing.T) {
 		t.Errorf("missing path: %v", err)
 	}
 }
+
+// TestRunStagedFollowsGitIndexFile: `git commit -a` and `git commit FILE`
+// run the hook with GIT_INDEX_FILE pointing at a temporary index; the scan
+// must read that one, not .git/index.
+func TestRunStagedFollowsGitIndexFile(t *testing.T) {
+	dir := gitRepo(t)
+	tok := "ghp_" + fake(alnum, 36, 73)
+	writeFiles(t, dir, map[string]string{"a.txt": "clean\n"})
+	gitIn(t, dir, "add", "a.txt")
+	gitIn(t, dir, "commit", "-q", "-m", "a")
+	writeFiles(t, dir, map[string]string{"a.txt": tok + "\n"})
+	// The real index has nothing staged; a temporary one has the change.
+	alt := filepath.Join(t.TempDir(), "index")
+	data, err := os.ReadFile(filepath.Join(dir, ".git", "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(alt, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("git", "add", "a.txt")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_INDEX_FILE="+alt)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git add: %v\n%s", err, out)
+	}
+	res, err := Run(context.Background(), Request{Dir: dir, Staged: true})
+	if err != nil || len(res.Findings) != 0 {
+		t.Fatalf("real index: %v %v", res, err)
+	}
+	t.Setenv("GIT_INDEX_FILE", alt)
+	res, err = Run(context.Background(), Request{Dir: dir, Staged: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := findingStrings(res.Findings); !slices.Equal(got, []string{"a.txt:1: github-token"}) {
+		t.Errorf("temporary index: %v", got)
+	}
+}

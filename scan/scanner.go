@@ -65,15 +65,10 @@ func New(opts Options) *Scanner { return &Scanner{opts: opts} }
 // allowMarker on a line silences the findings of that line.
 var allowMarker = []byte("envseal:allow")
 
-// Skipped reports whether the allow-list drops the file name entirely.
-func (s *Scanner) Skipped(name string) bool {
-	return s.opts.Ignore != nil && s.opts.Ignore.File(name)
-}
-
 // Scan returns the findings in data, the content of the file name, sorted
 // by line then rule, one per (line, rule, name). Binary content (a NUL byte
 // in the first 8000 bytes, git's test) has none. Scan does not consult the
-// allow-list's file patterns (see [Scanner.Skipped]); its PATTERN:RULE
+// allow-list's file patterns (see [Ignore.File]); its PATTERN:RULE
 // entries and envseal:allow lines do apply.
 func (s *Scanner) Scan(name string, data []byte) []Finding {
 	if isBinary(data) {
@@ -162,6 +157,9 @@ type litRef struct {
 
 var byFirst = func() (t [256][]litRef) {
 	for i, p := range patterns {
+		if p.indexed {
+			continue
+		}
 		for _, l := range p.literals {
 			t[l[0]] = append(t[l[0]], litRef{l, i})
 		}
@@ -184,6 +182,22 @@ type occurrence struct{ at, end int }
 // literal (forty of them) once files reach megabytes.
 func findLiterals(data []byte) [][]occurrence {
 	occ := make([][]occurrence, len(patterns))
+	for i, p := range patterns {
+		if !p.indexed {
+			continue
+		}
+		for _, lit := range p.literals {
+			l := []byte(lit)
+			for off := 0; ; {
+				j := bytes.Index(data[off:], l)
+				if j < 0 {
+					break
+				}
+				occ[i] = append(occ[i], occurrence{off + j, off + j + len(l)})
+				off += j + len(l)
+			}
+		}
+	}
 	for i, c := range data {
 		if !firstByte[c] {
 			continue
@@ -209,6 +223,9 @@ const window = 1 << 10
 // lockfile costs a few short searches rather than a scan of the file by
 // each expression.
 func (p *pattern) each(data []byte, occs []occurrence, fn func(m [][]byte, at int)) {
+	if !slices.IsSortedFunc(occs, func(a, b occurrence) int { return cmp.Compare(a.at, b.at) }) {
+		slices.SortFunc(occs, func(a, b occurrence) int { return cmp.Compare(a.at, b.at) })
+	}
 	var wins [][2]int
 	for _, o := range occs {
 		if len(wins) > 0 && o.end <= wins[len(wins)-1][1] {

@@ -36,7 +36,7 @@ type channelSetup struct {
 	// noDefaults is true when an environment file's "nodefaults" dropped
 	// the configured channels from this setup.
 	noDefaults bool
-	progress io.Writer // repodata download progress; nil with -q/--json
+	progress   io.Writer // repodata download progress; nil with -q/--json
 }
 
 // newChannelSetup resolves -c/--override-channels/--platform against the
@@ -65,9 +65,7 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 		platform: plat,
 		offline:  c.Bool("offline") || isTruthy(g.getenv("CONDA_OFFLINE")),
 	}
-	for _, w := range cfg.Warnings {
-		fmt.Fprintln(g.Err, "warning:", w)
-	}
+	cfg.warn(g.Err)
 	if !c.Bool("quiet") && !c.Bool("json") {
 		s.progress = g.Err
 	}
@@ -202,4 +200,52 @@ func isTruthy(s string) bool {
 		return true
 	}
 	return false
+}
+
+// addSpecChannels adds the channels that requested specs name
+// ("conda-forge/label/testing::matplotlib-base") and that the solve does
+// not search yet, after all the others, as conda does: its classic solver
+// in Solver._prepare (conda/core/solve.py, additional_channels) and
+// conda-libmamba-solver in SolverInputState.channels_from_specs (state.py),
+// whose channels LibMambaSolver._collect_channel_list appends to the
+// solve's; micromamba likewise (populate_context_channels_from_specs in
+// libmamba/src/api/utils.cpp). Being last, such a channel loses to a
+// higher one that has the same package name under strict priority, as in
+// all of them. A channel is already searched when a record from it would
+// match the spec's channel ("mychan::" with -c /srv/chans/mychan). Glob
+// channels ("conda-*::") add nothing.
+func (s *channelSetup) addSpecChannels(specs []conda.MatchSpec) error {
+	for _, m := range specs {
+		if m.Channel == nil || m.Channel.IsPattern() {
+			continue
+		}
+		want, err := conda.ExpandChannel(*m.Channel, s.chCfg, s.platform)
+		if err != nil {
+			return fmt.Errorf("channel of %s: %w", m.String(), err)
+		}
+		for _, w := range want {
+			searched := false
+			for _, have := range s.channels {
+				if w.MatchRecordChannel(have.Name()) {
+					searched = true
+					break
+				}
+			}
+			if searched {
+				continue
+			}
+			if w.Platform() != "" {
+				// "chan/linux-64::pkg" restricts the subdir, which the
+				// spec's Subdir does; the channel is read for the target
+				// platform like any other (conda-libmamba-solver drops the
+				// platform of a channel from specs the same way)
+				var err error
+				if w, err = conda.ParseChannel(w.URLWithCredentials(), s.chCfg); err != nil {
+					return fmt.Errorf("channel of %s: %w", m.String(), err)
+				}
+			}
+			s.channels = append(s.channels, w)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -36,6 +37,17 @@ type config struct {
 	transportOnce sync.Once
 	transport     *http.Transport
 	transportErr  error
+	warnOnce      sync.Once
+}
+
+// warn prints the configuration's warnings (a skipped file, ssl_verify
+// false) to w, once per command.
+func (c *config) warn(w io.Writer) {
+	c.warnOnce.Do(func() {
+		for _, m := range c.Warnings {
+			fmt.Fprintln(w, "warning:", m)
+		}
+	})
 }
 
 // channelConfig is the channel part of the configuration, for

@@ -158,7 +158,7 @@ func (g *globals) doModify(c *cli.Context, verb string) error {
 	}
 	// The history's specs still hold; a new spec for the same name
 	// replaces the old one.
-	in.specs = mergeSpecs(pd.RequestedSpecs(), newSpecs)
+	in.specs = mergeSpecs(pd.RequestedSpecs(), newSpecs, in.setup.chCfg)
 	if len(in.specs) == 0 {
 		for _, r := range pd.Records {
 			s, _ := conda.ParseMatchSpec(r.Name)
@@ -215,16 +215,17 @@ func (g *globals) doModify(c *cli.Context, verb string) error {
 	return nil
 }
 
-// mergeSpecs parses the history specs and lets a new spec replace an old
-// one of the same name.
-func mergeSpecs(history []string, newSpecs []conda.MatchSpec) []conda.MatchSpec {
+// mergeSpecs parses the history specs (with the channel configuration, so
+// that "defaults::" and custom channel names mean what it says) and lets a
+// new spec replace an old one of the same name.
+func mergeSpecs(history []string, newSpecs []conda.MatchSpec, chCfg conda.ChannelConfig) []conda.MatchSpec {
 	replaced := map[string]bool{}
 	for _, s := range newSpecs {
 		replaced[s.Name] = true
 	}
 	var out []conda.MatchSpec
 	for _, h := range history {
-		s, err := conda.ParseMatchSpec(h)
+		s, err := conda.ParseMatchSpecWithConfig(h, chCfg)
 		if err != nil || replaced[s.Name] {
 			continue
 		}

@@ -94,7 +94,10 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 			return nil, err
 		}
 		in := &solveInput{cfg: cfg, setup: setup, file: f, priority: priority, addPip: cfg.AddPipAsPythonDependency && !c.Bool("no-pip")}
-		if in.specs, err = fileSpecs(f, plat); err != nil {
+		if in.specs, err = fileSpecs(f, plat, setup.chCfg); err != nil {
+			return nil, err
+		}
+		if err := setup.addSpecChannels(in.specs); err != nil {
 			return nil, err
 		}
 		vps, err := g.virtualPackages(plat)

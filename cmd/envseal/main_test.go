@@ -246,10 +246,17 @@ func TestSearchChannelFromSpec(t *testing.T) {
 	}
 }
 
-// corpusDir is ../shared/corpus relative to the repository root.
+// corpusDir is ../shared/corpus relative to the repository root, or
+// $ENVSEAL_CORPUS, or /work/shared/corpus (for a worktree that is not
+// beside it).
 func corpusDir(t *testing.T) string {
 	t.Helper()
 	d := filepath.Join("..", "..", "..", "shared", "corpus")
+	if env := os.Getenv("ENVSEAL_CORPUS"); env != "" {
+		d = env
+	} else if _, err := os.Stat(d); err != nil {
+		d = "/work/shared/corpus"
+	}
 	if _, err := os.Stat(d); err != nil {
 		t.Skipf("shared corpus not found at %s (it sits beside the clone in CI): %v", d, err)
 	}

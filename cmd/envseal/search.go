@@ -70,21 +70,32 @@ func (g *globals) doSearch(c *cli.Context, arg string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	spec, err := conda.ParseMatchSpec(arg)
-	if err != nil {
-		return &usageError{msg: err.Error()}
-	}
 	setup, err := g.newChannelSetup(c, cfg, nil)
 	if err != nil {
 		return err
 	}
+	spec, err := conda.ParseMatchSpecWithConfig(arg, setup.chCfg)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	g.warnIgnoredBrackets("", arg, spec)
 	chans := setup.channels
 	if spec.Channel != nil && !spec.Channel.IsPattern() {
-		chans, setup.channels = nil, nil
-		if err := setup.addChannels([]string{spec.Channel.Name()}); err != nil {
-			return err
+		// Search the spec's channel only: the searched channels it names
+		// ("mychan::" with -c /srv/chans/mychan), else the channel itself.
+		chans = nil
+		for _, ch := range setup.channels {
+			if spec.Channel.MatchRecordChannel(ch.Name()) {
+				chans = append(chans, ch)
+			}
 		}
-		chans = setup.channels
+		if len(chans) == 0 {
+			setup.channels = nil
+			if err := setup.addSpecChannels([]conda.MatchSpec{spec}); err != nil {
+				return err
+			}
+			chans = setup.channels
+		}
 	}
 	if spec.Subdir != "" {
 		plat, err := conda.ParsePlatform(spec.Subdir)

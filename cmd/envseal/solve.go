@@ -66,17 +66,20 @@ func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, erro
 	}
 	in.setup = setup
 	if in.file != nil {
-		if in.specs, err = fileSpecs(in.file, setup.platform); err != nil {
+		if in.specs, err = fileSpecs(in.file, setup.platform, setup.chCfg); err != nil {
 			return nil, err
 		}
 	}
 	for _, arg := range c.Args().Slice() {
-		spec, err := conda.ParseMatchSpec(arg)
+		spec, err := conda.ParseMatchSpecWithConfig(arg, setup.chCfg)
 		if err != nil {
 			return nil, &usageError{msg: err.Error()}
 		}
 		g.warnIgnoredBrackets("", arg, spec)
 		in.specs = append(in.specs, spec)
+	}
+	if err := setup.addSpecChannels(in.specs); err != nil {
+		return nil, err
 	}
 	if in.priority, err = channelPriority(c, cfg); err != nil {
 		return nil, err
@@ -237,15 +240,22 @@ func prefixFlag() cli.Flag {
 
 // fileSpecs are the conda specs of an environment file for plat (selectors
 // applied), plus pip when the file has a pip: section and asks for no pip,
-// as conda adds it.
-func fileSpecs(f *env.File, plat conda.Platform) ([]conda.MatchSpec, error) {
+// as conda adds it. A spec naming a channel is read with chCfg, so that
+// "defaults::" and custom channel names mean what the configuration says.
+func fileSpecs(f *env.File, plat conda.Platform, chCfg conda.ChannelConfig) ([]conda.MatchSpec, error) {
 	deps, err := f.DependenciesFor(string(plat))
 	if err != nil {
 		return nil, err
 	}
 	specs := make([]conda.MatchSpec, 0, len(deps)+1)
 	for _, d := range deps {
-		specs = append(specs, d.Spec)
+		spec := d.Spec
+		if spec.Channel != nil && d.Text != "" {
+			if spec, err = conda.ParseMatchSpecWithConfig(d.Text, chCfg); err != nil {
+				return nil, fmt.Errorf("environment file line %d: %w", d.Line, err)
+			}
+		}
+		specs = append(specs, spec)
 	}
 	if len(f.Pip) > 0 && !hasName(specs, "pip") {
 		pip, _ := conda.ParseMatchSpec("pip")

@@ -102,6 +102,7 @@ func dependencyOrder(recs []*conda.Record) []*conda.Record {
 // packageCache returns the shared package cache for cfg, downloading
 // through cfg's proxies and CAs.
 func (g *globals) packageCache(cfg *config, quiet bool) (*pkgcache.Cache, error) {
+	cfg.warn(g.Err)
 	client, err := cfg.httpClient(0) // pkgcache bounds stalls itself
 	if err != nil {
 		return nil, err

@@ -83,10 +83,10 @@ func WriteShards(ctx context.Context, sub, subdir string, src ShardSource, opts 
 		hashes[name] = sum[:]
 		info.Bytes += int64(len(z))
 		path := filepath.Join(dir, hex.EncodeToString(sum[:])+".msgpack.zst")
-		if fi, err := os.Stat(path); err == nil && fi.Size() == int64(len(z)) {
+		if old, err := os.ReadFile(path); err == nil && sha256.Sum256(old) == sum {
 			return nil
 		}
-		if err := writeAtomic(path, z); err != nil {
+		if err := writeShard(path, z); err != nil {
 			return fmt.Errorf("shard of package %q: %w", name, err)
 		}
 		return nil
@@ -105,6 +105,33 @@ func WriteShards(ctx context.Context, sub, subdir string, src ShardSource, opts 
 		return info, fmt.Errorf("writing shards of %s: %w", sub, err)
 	}
 	return info, nil
+}
+
+// writeShard writes one shard file (temp file, rename) without an fsync:
+// a channel has tens of thousands of them. A shard lost or torn by a crash
+// fails its hash check, naming the package, and is rewritten by the next
+// run (existing shards are kept only when their content hashes to their
+// name).
+func writeShard(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".shard-*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(f.Name(), 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(f.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(f.Name())
+	}
+	return werr
 }
 
 // RepodataShards is the [ShardSource] of a repodata document built by

@@ -13,6 +13,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -124,6 +125,7 @@ func (ca *CA) Pool() *x509.CertPool {
 func (ca *CA) TLSServer(t testing.TB, h http.Handler, requireClientCert bool) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are what some tests want
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Issue(t, "server")}}
 	if requireClientCert {
 		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
