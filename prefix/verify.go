@@ -208,8 +208,19 @@ func Verify(ctx context.Context, prefix string, opts *VerifyOptions) (*Report, e
 	for i, r := range pd.Records {
 		drift[i] = PackageDrift{Name: r.Name, Dist: r.DistName(), Modified: []ModifiedFile{}, Missing: []string{}}
 	}
+	// A path two packages wrote (a clobber: the later one won) is as it
+	// should be when it matches either record.
+	okPath := map[string]bool{}
+	for i, j := range jobs {
+		if !results[i].missing && results[i].reason == "" {
+			okPath[j.e.Path] = true
+		}
+	}
 	for i, j := range jobs {
 		res := results[i]
+		if okPath[j.e.Path] {
+			res.missing, res.reason = false, ""
+		}
 		rep.Stats.Files++
 		switch res.outcome {
 		case outcomeHashed:

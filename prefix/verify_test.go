@@ -394,3 +394,19 @@ func findDrift(rep *Report, name string) *PackageDrift {
 	}
 	return nil
 }
+
+// TestVerifyClobber: a path two packages wrote is clean when it matches
+// the package that won.
+func TestVerifyClobber(t *testing.T) {
+	prefix, plan := verifyPrefix(t)
+	c := buildPackage(t, filepath.Join(filepath.Dir(plan.Link[0].Dir), "more"), testPkg{name: "c", version: "1", files: []testFile{
+		{path: "bin/a", data: "#!/bin/sh\necho c wins\n", mode: 0o755},
+	}})
+	res, err := Apply(context.Background(), prefix, &Plan{Link: []Package{c}}, &ApplyOptions{NoSync: true, NoCompile: true})
+	if err != nil || len(res.Clobbers) != 1 {
+		t.Fatalf("clobber: %v %+v", err, res)
+	}
+	if rep := mustVerify(t, prefix, &VerifyOptions{Full: true}); !rep.Clean {
+		t.Errorf("clobbered path: %+v", rep.Packages)
+	}
+}
