@@ -410,3 +410,35 @@ func TestVerifyClobber(t *testing.T) {
 		t.Errorf("clobbered path: %+v", rep.Packages)
 	}
 }
+
+// TestVerifyReportGolden pins the JSON shape of a report (the output of
+// `envseal verify --json`); -update rewrites testdata/verify-report.golden.
+func TestVerifyReportGolden(t *testing.T) {
+	prefix, plan := verifyPrefix(t)
+	time.Sleep(10 * time.Millisecond)
+	write(t, filepath.Join(prefix, "lib/python3.10/site-packages/b/__init__.py"), "B = 2\n")
+	os.Remove(filepath.Join(prefix, "bin/a"))
+	write(t, filepath.Join(prefix, "bin/stray"), "x")
+	b := *plan.Link[1].Record
+	b.Build = "1"
+	rep := mustVerify(t, prefix, &VerifyOptions{Locked: []*conda.Record{&b}})
+	rep.Prefix = "/PREFIX"
+	got, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	golden := filepath.Join("testdata", "verify-report.golden")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("report JSON changed (run with -update if intended):\n%s", got)
+	}
+}
