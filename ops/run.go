@@ -89,9 +89,15 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	// Secrets are opened (MAC checked) before anything runs; on any failure
 	// the command is not started.
-	if environ, err = h.withSecrets(o, environ); err != nil {
+	environ, files, err := h.withSecrets(o, environ)
+	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		for _, f := range files {
+			clear(f.content)
+		}
+	}()
 	// The key that opens every secret is not the child's business.
 	environ = withoutVar(environ, "ENVSEAL_IDENTITY")
 	path, err := lookPath(o.Args[0], envValue(environ, "PATH"), o.Dir)
@@ -102,7 +108,18 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if !o.Exec {
 		return res, nil
 	}
-	return res, execChild(ctx, o, res)
+	// Sealed files exist only while the child runs (see materializeFiles).
+	environ, cf, err := h.materializeFiles(files, environ)
+	if err != nil {
+		return nil, err
+	}
+	defer cf.Close()
+	res.Env = environ
+	var extra []*os.File
+	if cf != nil {
+		extra = cf.extra
+	}
+	return res, execChild(ctx, o, res, extra)
 }
 
 // activatedEnv returns the process environment with prefix activated:
@@ -122,13 +139,14 @@ func (h *Host) activatedEnv(ctx context.Context, prefix string) ([]string, error
 }
 
 // execChild runs the child and passes its exit status through.
-func execChild(ctx context.Context, o RunOptions, r *RunResult) error {
+func execChild(ctx context.Context, o RunOptions, r *RunResult, extra []*os.File) error {
 	args := r.Args
 	cmd := exec.CommandContext(ctx, r.Path, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Env = r.Env
 	cmd.Dir = r.Dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
+	cmd.ExtraFiles = extra
 	// On interruption the child gets SIGTERM and a moment to finish.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
@@ -185,10 +203,11 @@ func envValue(environ []string, key string) string {
 	return ""
 }
 
-// withSecrets adds the lock's sealed secrets to environ, in memory only.
-func (h *Host) withSecrets(o RunOptions, environ []string) ([]string, error) {
+// withSecrets adds the lock's sealed secrets to environ, in memory only,
+// and returns the sealed files apart (the caller clears their content).
+func (h *Host) withSecrets(o RunOptions, environ []string) ([]string, []sealedFile, error) {
 	if o.NoSecrets {
-		return environ, nil
+		return environ, nil, nil
 	}
 	path := o.Lock
 	if path == "" {
@@ -196,28 +215,28 @@ func (h *Host) withSecrets(o RunOptions, environ []string) ([]string, error) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !o.LockSet && len(o.Secrets) == 0 {
-			return environ, nil // no lockfile here: nothing to pass
+			return environ, nil, nil // no lockfile here: nothing to pass
 		}
-		return nil, fmt.Errorf("secrets: %w", err)
+		return nil, nil, fmt.Errorf("secrets: %w", err)
 	}
 	l, err := readLock(path, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if l.Secrets == nil {
 		if len(o.Secrets) > 0 {
-			return nil, fmt.Errorf("%s has no secrets section", path)
+			return nil, nil, fmt.Errorf("%s has no secrets section", path)
 		}
-		return environ, nil
+		return environ, nil, nil
 	}
 	ids, _, err := h.identities(o.IdentityOptions)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	envName := lockEnvName(o.IdentityOptions, path)
 	s, err := l.Secrets.Open(envName, ids...)
 	if err != nil {
-		return nil, fmt.Errorf("opening the secrets of %s (environment %q): %w", path, envName, err)
+		return nil, nil, fmt.Errorf("opening the secrets of %s (environment %q): %w", path, envName, err)
 	}
 	defer s.Close()
 	names := o.Secrets
@@ -225,12 +244,17 @@ func (h *Host) withSecrets(o RunOptions, environ []string) ([]string, error) {
 		names = s.Names()
 	}
 	out := append([]string(nil), environ...)
+	var files []sealedFile
 	for _, n := range names {
 		v, ok := s.Get(n)
 		if !ok {
-			return nil, fmt.Errorf("no secret named %q in %s", n, path)
+			return nil, nil, fmt.Errorf("no secret named %q in %s", n, path)
+		}
+		if c, ok := SplitSealedValue(v); ok {
+			files = append(files, sealedFile{name: n, content: append([]byte(nil), c...)})
+			continue
 		}
 		out = append(out, n+"="+string(v))
 	}
-	return out, nil
+	return out, files, nil
 }

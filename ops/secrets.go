@@ -317,6 +317,7 @@ func SecretsGet(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	if !ok {
 		return nil, fmt.Errorf("no secret named %q", o.Name)
 	}
+	v, _ = SplitSealedValue(v) // a sealed file: its content
 	return &SecretsResult{Lock: o.lockPath(), Value: append([]byte(nil), v...)}, nil
 }
 

@@ -47,6 +47,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				Action: func(c *cli.Context) error { return g.secretsSet(c) },
 			},
 			secretsImportCommand(g, common),
+			secretsSetFileCommand(g, common),
 			{
 				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME",
 				Flags:  common,
