@@ -6,6 +6,7 @@ import (
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
+	"github.com/envseal/envseal/secrets"
 )
 
 // IdentityOptions say which identity opens a lock's sealed secrets and
@@ -18,6 +19,10 @@ type IdentityOptions struct {
 	// EnvName is the environment name the secrets are bound to; "" means
 	// the name: of the environment.yml beside the lock, else "default".
 	EnvName string
+	// PluginUI is how age plugins (age-plugin-yubikey…) named by
+	// identities reach the user: a PIN prompt, "touch your key"; nil
+	// fails their requests.
+	PluginUI *secrets.PluginUI
 }
 
 // LockedOptions are SolveOptions plus what installing from a lockfile

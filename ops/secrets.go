@@ -122,7 +122,7 @@ func (h *Host) identities(o IdentityOptions) ([]secrets.Identity, []string, erro
 	var ids []secrets.Identity
 	var pubs []string
 	for i, data := range sources {
-		parsed, err := secrets.ParseIdentities(bytes.NewReader(data))
+		parsed, err := secrets.ParseIdentitiesWithUI(bytes.NewReader(data), o.PluginUI)
 		if err != nil {
 			return nil, nil, fmt.Errorf("identity %s: %w", names[i], err)
 		}
@@ -150,6 +150,11 @@ func publicKeys(name string, data []byte) []string {
 	for _, line := range strings.Split(string(data), "\n") {
 		if k, ok := strings.CutPrefix(strings.TrimSpace(line), "# public key: "); ok {
 			out = append(out, strings.TrimSpace(k))
+		} else if _, k, ok := strings.Cut(line, "#"); ok {
+			// age-plugin-yubikey and -tpm write "#    Recipient: age1yubikey1…".
+			if r, ok := strings.CutPrefix(strings.TrimSpace(k), "Recipient: "); ok && strings.HasPrefix(strings.TrimSpace(r), "age1") {
+				out = append(out, strings.TrimSpace(r))
+			}
 		}
 	}
 	if len(out) == 0 && strings.Contains(string(data), "PRIVATE KEY") {

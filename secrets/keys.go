@@ -77,6 +77,8 @@ func ParseRecipient(s string) (Recipient, error) {
 			return nil, fmt.Errorf("parsing age hybrid recipient: %w", err)
 		}
 		return r, nil
+	case isPluginRecipient(s):
+		return parsePluginRecipient(s, nil)
 	case strings.HasPrefix(s, "age1"):
 		r, err := age.ParseX25519Recipient(s)
 		if err != nil {
@@ -252,10 +254,11 @@ const (
 	KindSSHEd25519              // "ssh-ed25519 AAAA…"
 	KindSSHRSA                  // "ssh-rsa AAAA…"
 	KindPassphrase              // age scrypt, "passphrase"
+	KindPlugin                  // an age plugin's key, "age1NAME1…" (see [PluginUI])
 )
 
 // String returns "post-quantum", "x25519", "ssh-ed25519", "ssh-rsa",
-// "passphrase" or "unknown".
+// "passphrase", "plugin" or "unknown".
 func (k Kind) String() string {
 	switch k {
 	case KindPostQuantum:
@@ -268,6 +271,8 @@ func (k Kind) String() string {
 		return "ssh-rsa"
 	case KindPassphrase:
 		return "passphrase"
+	case KindPlugin:
+		return "plugin"
 	}
 	return "unknown"
 }
@@ -292,6 +297,8 @@ func RecipientKind(public string) Kind {
 	switch {
 	case strings.HasPrefix(public, "age1pq1"):
 		return KindPostQuantum
+	case isPluginRecipient(public):
+		return KindPlugin
 	case strings.HasPrefix(public, "age1"):
 		return KindX25519
 	case strings.HasPrefix(public, ssh.KeyAlgoED25519+" "):

@@ -47,6 +47,7 @@ func ageCLI(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	maybeRunTestPlugin() // as age-plugin-envsealtest (plugin_test.go)
 	code := m.Run()
 	if ageBin != "" {
 		os.RemoveAll(filepath.Dir(ageBin))

@@ -80,5 +80,5 @@ func lockedOptions(c *cli.Context) ops.LockedOptions {
 }
 
 func identityOptions(c *cli.Context) ops.IdentityOptions {
-	return ops.IdentityOptions{IdentityFile: c.String("identity"), EnvName: c.String("env-name")}
+	return ops.IdentityOptions{IdentityFile: c.String("identity"), EnvName: c.String("env-name"), PluginUI: pluginUI(c)}
 }
