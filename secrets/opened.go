@@ -45,6 +45,8 @@ type Opened struct {
 	wraps      map[WrapKind]wrap // the data key wrapped per kind of recipient
 	entries    map[string]*entry
 	pending    map[string]*pendingState // pending entries not folded by a Seal yet
+	labels     map[string]string        // comments by recipient fingerprint (labels.go)
+	rotated    string                   // when the data key was made, RFC 3339, "" if unknown
 	closed     bool
 }
 
@@ -110,6 +112,7 @@ func New(envName string, recipients ...Recipient) (*Opened, error) {
 		return nil, fmt.Errorf("creating secrets section: %w", err)
 	}
 	o.recipients, o.dataKey, o.wraps = set, key, wraps
+	o.markRotated()
 	return o, nil
 }
 
@@ -190,6 +193,7 @@ func (s *Section) Open(envName string, ids ...Identity) (*Opened, error) {
 		return nil, fmt.Errorf("opening secrets: %w", err)
 	}
 	mac := computeMAC(key, s.Version, envName, s.Recipients, ws, d.entries)
+	mac = extendMAC(key, mac, s.Version, s.Labels, s.Rotated) // labels.go
 	if !hmac.Equal(mac, d.mac) {
 		clear(key)
 		return nil, fmt.Errorf("opening secrets: %w", &IntegrityError{Reason: "MAC mismatch (entries, recipients, wrapped keys or environment name differ from what was sealed)"})
@@ -208,6 +212,7 @@ func (s *Section) Open(envName string, ids ...Identity) (*Opened, error) {
 		entries:    make(map[string]*entry, len(d.entries)),
 		pending:    map[string]*pendingState{},
 	}
+	o.openLabels(s)
 	groups := groupRecipients(o.recipients)
 	for _, w := range ws {
 		o.wraps[w.Kind] = wrap{armored: w.Age, recipients: groups[w.Kind]}
@@ -655,7 +660,9 @@ func (o *Opened) Seal() (*Section, error) {
 			s.Pending = append(s.Pending, clonePending(p.sealed))
 		}
 	}
+	s.Labels, s.Rotated = o.sealLabels(), o.rotated
 	mac := computeMAC(o.dataKey, Version, o.env, s.Recipients, s.DataKeys, des)
+	mac = extendMAC(o.dataKey, mac, Version, s.Labels, s.Rotated) // labels.go
 	s.MAC = base64.StdEncoding.EncodeToString(mac)
 	return s, nil
 }
@@ -688,6 +695,7 @@ func (o *Opened) rekey(set []string) error {
 	}
 	clear(o.dataKey)
 	o.dataKey, o.wraps, o.recipients = key, wraps, set
+	o.markRotated()
 	o.invalidate()
 	return nil
 }

@@ -80,6 +80,11 @@ type Section struct {
 	// (version 2 only), sorted by name, names unique. They are not covered
 	// by the MAC; see the package doc.
 	Pending []PendingEntry
+	// Labels and Rotated are optional, version 2 only, and not covered by
+	// the MAC: who the recipients are and when the data key was made (see
+	// labels.go).
+	Labels  []Label
+	Rotated string
 	// MAC is the base64 HMAC-SHA256 over the section (see the package doc).
 	MAC string
 }
@@ -132,6 +137,8 @@ type sectionV1 struct {
 type sectionV2 struct {
 	Version    int            `yaml:"version"`
 	Recipients []string       `yaml:"recipients"`
+	Labels     []Label        `yaml:"labels,omitempty"`
+	Rotated    string         `yaml:"rotated,omitempty"`
 	DataKeys   []WrappedKey   `yaml:"data_keys"`
 	Entries    []Entry        `yaml:"entries"`
 	Pending    []PendingEntry `yaml:"pending"`
@@ -219,7 +226,7 @@ func (s Section) MarshalYAML() (any, error) {
 	if s.Version == 1 {
 		return &sectionV1{Version: 1, Recipients: s.Recipients, DataKey: s.DataKey, Entries: s.Entries, MAC: s.MAC}, nil
 	}
-	return &sectionV2{Version: s.Version, Recipients: s.Recipients, DataKeys: s.DataKeys, Entries: s.Entries, Pending: s.Pending, MAC: s.MAC}, nil
+	return &sectionV2{Version: s.Version, Recipients: s.Recipients, Labels: s.Labels, DataKeys: s.DataKeys, Rotated: s.Rotated, Entries: s.Entries, Pending: s.Pending, MAC: s.MAC}, nil
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler with the strict rules of
@@ -259,6 +266,9 @@ func (s *Section) fromNode(node *yaml.Node) error {
 		}
 	}
 	keys := []string{"version", "recipients", "data_keys", "entries", "pending", "mac"}
+	if version != 1 {
+		keys = append(keys, optionalKeys(node)...) // labels.go
+	}
 	if version == 1 {
 		keys = []string{"version", "recipients", "data_key", "entries", "mac"}
 	}
@@ -343,6 +353,9 @@ func (s *Section) fromNode(node *yaml.Node) error {
 			}
 			s.Pending = append(s.Pending, p)
 		}
+	}
+	if err := s.labelsFromNode(fields); err != nil {
+		return err
 	}
 	if s.MAC, err = strScalar(fields["mac"], "mac"); err != nil {
 		return err
@@ -541,6 +554,9 @@ func (s *Section) check() (*decoded, error) {
 			return nil, fmt.Errorf("pending entry %q: keys: %w", p.Name, err)
 		}
 		d.pending = append(d.pending, decodedPending{decodedEntry: de, keys: p.Keys})
+	}
+	if err := s.checkLabels(); err != nil {
+		return nil, err
 	}
 	mac, err := decodeB64(s.MAC)
 	if err != nil {

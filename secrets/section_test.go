@@ -400,7 +400,7 @@ func TestValueBinding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.MAC = base64.StdEncoding.EncodeToString(computeMAC(key, s.Version, env, s.Recipients, s.wrappedKeys(), d.entries))
+		s.MAC = base64.StdEncoding.EncodeToString(extendMAC(key, computeMAC(key, s.Version, env, s.Recipients, s.wrappedKeys(), d.entries), s.Version, s.Labels, s.Rotated))
 	}
 
 	t.Run("moved to another name", func(t *testing.T) {

@@ -504,7 +504,7 @@ func TestTamperV2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.MAC = base64.StdEncoding.EncodeToString(computeMAC(key, s.Version, "demo", s.Recipients, s.wrappedKeys(), d.entries))
+		s.MAC = base64.StdEncoding.EncodeToString(extendMAC(key, computeMAC(key, s.Version, "demo", s.Recipients, s.wrappedKeys(), d.entries), s.Version, s.Labels, s.Rotated))
 	}
 	for _, tc := range []struct {
 		name   string

@@ -165,7 +165,7 @@ func writeVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.MAC = base64.StdEncoding.EncodeToString(computeMAC(key, s.Version, env, s.Recipients, s.wrappedKeys(), d.entries))
+		s.MAC = base64.StdEncoding.EncodeToString(extendMAC(key, computeMAC(key, s.Version, env, s.Recipients, s.wrappedKeys(), d.entries), s.Version, s.Labels, s.Rotated))
 	}
 	flip := func(b64 string) string {
 		b, _ := base64.StdEncoding.DecodeString(b64)
