@@ -73,21 +73,13 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				Name:  "recipients",
 				Usage: "manage who can open the secrets",
 				Subcommands: []*cli.Command{
-					{
-						Name: "add", Usage: "add recipients (age1…, ssh-ed25519 …, ssh-rsa …)", ArgsUsage: "KEY...",
-						Flags:  append([]cli.Flag{&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "read recipients from a file, one a line"}}, common...),
-						Action: g.secretsAction(-1, "", ops.SecretsRecipientsAdd, nil),
-					},
+					recipientsAddCommand(g, common),
 					{
 						Name: "rm", Usage: "remove a recipient and re-key (new data key, every value re-sealed)", ArgsUsage: "KEY",
 						Flags:  common,
 						Action: g.secretsAction(-1, "", ops.SecretsRecipientsRm, nil),
 					},
-					{
-						Name: "list", Usage: "list the recipients",
-						Flags:  common,
-						Action: g.secretsAction(-1, "", ops.SecretsRecipients, func(r *ops.SecretsResult) []string { return r.Recipients }),
-					},
+					recipientsListCommand(g, common),
 				},
 			},
 		},
