@@ -292,6 +292,9 @@ type SecretsResult struct {
 	Recipients []string
 	// File is the environment file SecretsImport rewrote.
 	File string
+	// SealedFile says SecretsGet's Value is a file's content (see
+	// SecretsSetFile).
+	SealedFile bool
 }
 
 func (o SecretsOptions) lockPath() string {
@@ -322,8 +325,8 @@ func SecretsGet(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	if !ok {
 		return nil, fmt.Errorf("no secret named %q", o.Name)
 	}
-	v, _ = SplitSealedValue(v) // a sealed file: its content
-	return &SecretsResult{Lock: o.lockPath(), Value: append([]byte(nil), v...)}, nil
+	v, isFile := SplitSealedValue(v) // a sealed file: its content
+	return &SecretsResult{Lock: o.lockPath(), Value: append([]byte(nil), v...), SealedFile: isFile}, nil
 }
 
 // SecretsList returns the secret names, in the lock's order, without

@@ -150,6 +150,10 @@ func (g *globals) secretsGet(c *cli.Context) error {
 		return err
 	}
 	defer clear(res.Value)
+	if res.SealedFile { // a file's bytes, as they were
+		_, err = g.Out.Write(res.Value)
+		return err
+	}
 	_, err = fmt.Fprintf(g.Out, "%s\n", res.Value)
 	return err
 }

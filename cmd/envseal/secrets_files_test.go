@@ -62,7 +62,7 @@ func TestSealedFileRun(t *testing.T) {
 			if mode == "dir" {
 				alice.env["ENVSEAL_SEALED_FILES"] = "dir"
 			}
-			if got := alice.mustRun("secrets", "get", "--lock", lock, "CFG"); got != serviceAccount+"\n" {
+			if got := alice.mustRun("secrets", "get", "--lock", lock, "CFG"); got != serviceAccount {
 				t.Errorf("get: %q", got)
 			}
 			out := alice.mustRun("run", "-p", prefix, "--lock", lock, "--", "sh", "-c", `printf '%s\n' "$CFG"; cat "$CFG"; ls -ld "$CFG" >&2`)
