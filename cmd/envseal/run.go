@@ -13,7 +13,12 @@ func runCommand(g *globals) *cli.Command {
 		Description: `The command runs with <prefix>/bin first on PATH, CONDA_PREFIX and
 CONDA_DEFAULT_ENV set, the environment's variables (conda-meta/state) and
 whatever its packages' etc/conda/activate.d/*.sh scripts export. Its exit
-status becomes envseal's.`,
+status becomes envseal's.
+
+Sealed secrets become variables; a sealed file (secrets set-file NAME PATH)
+becomes $NAME, the path of a private copy that exists while the command
+runs: /proc/self/fd/N (a sealed memfd) on Linux, else a 0600 file under
+$XDG_RUNTIME_DIR or the user cache directory.`,
 		Flags: []cli.Flag{
 			nameFlag(), prefixFlag(),
 			&cli.StringFlag{Name: "cwd", Usage: "run the command in this directory"},
