@@ -27,12 +27,13 @@ var allowed = map[string][]string{
 	"channel":   {"conda", "internal/"},
 	"lockfile":  {"conda", "secrets", "internal/"},
 	"config":    {"conda"},
+	"deptree":   {"conda"},
 	"scan":      {"internal/"},
 	"guard":     {"internal/"},
-	"ops":       {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "internal/"},
+	"ops":       {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "internal/"},
 	"internal/": {"conda", "internal/"},
-	"cmd/":      {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "ops", "internal/"},
-	"bench/":    {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "ops", "internal/"},
+	"cmd/":      {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "ops", "internal/"},
+	"bench/":    {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "ops", "internal/"},
 }
 
 // cliOnly are third-party packages only commands may import.
