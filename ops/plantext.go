@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/progress"
 )
 
 // conda's text plans, as `conda create` and `conda install` print them
@@ -36,18 +37,10 @@ func (in *Plan) WriteTable(w io.Writer, recs []*conda.Record) {
 	fmt.Fprintf(w, "\n  %d packages, %s to download\n\n", len(recs), HumanBytes(total))
 }
 
-// HumanBytes is n as conda prints sizes: 1.5 MB, 12 KB, 800 B.
-func HumanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// HumanBytes is the one rule for sizes envseal prints (plans, download
+// bars, clean): decimal units, as the progress bars count them, so a
+// plan's total and its bar's total are the same number.
+func HumanBytes(n int64) string { return progress.FormatBytes(n) }
 
 // WriteTable prints the change as conda prints a plan for an existing
 // environment: what is REMOVED, INSTALLED and CHANGED.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/ops"
@@ -50,9 +51,24 @@ func (g *globals) create(c *cli.Context) error {
 	case dryRun:
 		res.Plan.WriteTable(g.Out, res.Plan.Records)
 	case !c.Bool("quiet"):
-		fmt.Fprintf(g.Out, "Created %s (%d packages).\nRun a command in it with:\n\n    envseal run -p %s -- COMMAND\n\n", res.Prefix, len(res.Plan.Records), res.Prefix)
+		fmt.Fprintf(g.Out, "Created %s (%d packages).\n", res.Prefix, len(res.Plan.Records))
+		g.runHint(c, res.Prefix)
 	}
 	return nil
+}
+
+// runHint says how to use a new environment, in the words the user chose
+// (-p PATH only when they gave a path), and only on a terminal: logs and
+// pipes get no hints.
+func (g *globals) runHint(c *cli.Context, prefix string) {
+	if !g.terminal() {
+		return
+	}
+	where := "-n " + filepath.Base(prefix)
+	if c.String("prefix") != "" {
+		where = "-p " + c.String("prefix")
+	}
+	fmt.Fprintf(g.Out, "Run a command in it with:\n\n    envseal run %s -- COMMAND\n\n", where)
 }
 
 // createFromLock creates an environment from a lockfile, without solving.
@@ -77,6 +93,7 @@ func (g *globals) createFromLock(c *cli.Context, quiet bool) error {
 	}
 	if !quiet && !dryRun {
 		fmt.Fprintf(g.Out, "Created %s from %s (%d packages).\n", res.Prefix, c.String("file"), res.Packages)
+		g.runHint(c, res.Prefix)
 	}
 	return nil
 }

@@ -27,13 +27,14 @@ var allowed = map[string][]string{
 	"channel":   {"conda", "internal/"},
 	"lockfile":  {"conda", "secrets", "internal/"},
 	"config":    {"conda"},
-	"deptree":   {"conda"},
 	"scan":      {"internal/"},
 	"guard":     {"internal/"},
-	"ops":       {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "internal/"},
+	"deptree":   {"conda"},
+	"kernel":    {"internal/"},
+	"ops":       {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "kernel", "internal/"},
 	"internal/": {"conda", "internal/"},
-	"cmd/":      {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "ops", "internal/"},
-	"bench/":    {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "ops", "internal/"},
+	"cmd/":      {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "kernel", "ops", "internal/"},
+	"bench/":    {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "kernel", "ops", "internal/"},
 }
 
 // cliOnly are third-party packages only commands may import.
