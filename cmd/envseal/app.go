@@ -23,6 +23,7 @@ const (
 	exitUnsolvable  = 3
 	exitIntegrity   = 4
 	exitFound       = 6 // envseal scan found plaintext secrets
+	exitDrift       = 7 // envseal verify found drift
 	exitInterrupted = 130
 	// exitNoIdentity: a secrets section nobody here can open is not the
 	// same failure as one that was tampered with (README).
@@ -154,6 +155,9 @@ func newApp(s streams, environ, args []string) *cli.App {
 			scanCommand(g),
 			guardCommand(g),
 			treeCommand(g),
+			configCommand(g),
+			verifyCommand(g),
+			kernelCommand(g),
 		},
 	}
 	for _, c := range app.Commands {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"github.com/envseal/envseal/internal/progress"
 	"io"
+	"path/filepath"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/ops"
@@ -50,9 +52,24 @@ func (g *globals) create(c *cli.Context) error {
 	case dryRun:
 		writePlanTable(g.Out, res.Plan, res.Plan.Records)
 	case !c.Bool("quiet"):
-		fmt.Fprintf(g.Out, "Created %s (%d packages).\nRun a command in it with:\n\n    envseal run -p %s -- COMMAND\n\n", res.Prefix, len(res.Plan.Records), res.Prefix)
+		fmt.Fprintf(g.Out, "Created %s (%d packages).\n", res.Prefix, len(res.Plan.Records))
+		g.runHint(c, res.Prefix)
 	}
 	return nil
+}
+
+// runHint says how to use a new environment, in the words the user chose
+// (-p PATH only when they gave a path), and only on a terminal: logs and
+// pipes get no hints.
+func (g *globals) runHint(c *cli.Context, prefix string) {
+	if !g.terminal() {
+		return
+	}
+	where := "-n " + filepath.Base(prefix)
+	if c.String("prefix") != "" {
+		where = "-p " + c.String("prefix")
+	}
+	fmt.Fprintf(g.Out, "Run a command in it with:\n\n    envseal run %s -- COMMAND\n\n", where)
 }
 
 // createFromLock creates an environment from a lockfile, without solving.
@@ -81,6 +98,7 @@ func (g *globals) createFromLock(c *cli.Context, quiet bool) error {
 	}
 	if !quiet && !dryRun {
 		fmt.Fprintf(g.Out, "Created %s from %s (%d packages).\n", res.Prefix, c.String("file"), res.Packages)
+		g.runHint(c, res.Prefix)
 	}
 	return nil
 }
@@ -109,17 +127,10 @@ func writePlanTable(w io.Writer, in *ops.Plan, recs []*conda.Record) {
 	fmt.Fprintf(w, "\n  %d packages, %s to download\n\n", len(recs), humanBytes(total))
 }
 
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// humanBytes is the one rule for sizes envseal prints (plans, download
+// bars, clean): decimal units, as the progress bars count them, so a
+// plan's total and its bar's total are the same number.
+func humanBytes(n int64) string { return progress.FormatBytes(n) }
 
 // writePlanJSON prints the plan in conda's create/install --json shape.
 func writePlanJSON(w io.Writer, in *ops.Plan, recs []*conda.Record, dryRun bool) error {

@@ -56,11 +56,16 @@ the matching packages instead (mamba's whoneeds).`,
 // characters and colours: not when redirected, nor under NO_COLOR or
 // TERM=dumb.
 func (g *globals) fancy() bool {
-	f, ok := g.Out.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !g.terminal() {
 		return false
 	}
 	return !slices.ContainsFunc(g.environ, func(kv string) bool {
 		return kv == "TERM=dumb" || len(kv) > len("NO_COLOR=") && kv[:len("NO_COLOR=")] == "NO_COLOR="
 	})
+}
+
+// terminal reports whether stdout is a terminal (a person reads it).
+func (g *globals) terminal() bool {
+	f, ok := g.Out.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
