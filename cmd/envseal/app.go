@@ -177,6 +177,7 @@ func newApp(s streams, environ, args []string) *cli.App {
 			treeCommand(g),
 			configCommand(g),
 			envCommand(g),
+			completionCommand(g),
 			verifyCommand(g),
 			kernelCommand(g),
 		},
@@ -184,6 +185,7 @@ func newApp(s streams, environ, args []string) *cli.App {
 	for _, c := range app.Commands {
 		setUsageErrors(c, "envseal "+c.Name)
 	}
+	app.Commands = append(app.Commands, completeCommand(g, func() *cli.App { return app }))
 	app.Action = unknownCommand("envseal", app.Commands, func(c *cli.Context) error { return cli.ShowAppHelp(c) })
 	return app
 }
