@@ -145,6 +145,7 @@ func newApp(s streams, environ, args []string) *cli.App {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more about what happens"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "say less"},
 		},
+		Before: func(c *cli.Context) error { g.verbose = c.Bool("verbose"); return nil },
 		// -v is --verbose, as in conda; the version is --version / -V.
 		HideVersion: true,
 		Commands: []*cli.Command{
@@ -210,6 +211,7 @@ type globals struct {
 	streams
 	environ []string // the process environment, "KEY=value"
 	args    []string // the command line, recorded in conda-meta/history
+	verbose bool     // -v/--verbose before the command
 }
 
 // host is what the library is told about this process: the environment,
@@ -230,7 +232,7 @@ func (g *globals) host(quiet bool, render func(ops.Event)) ops.Host {
 				render(e)
 			}
 		}
-	}), Log: g.Err, Quiet: quiet, Args: g.args, Version: version}
+	}), Log: g.Err, Quiet: quiet, Verbose: g.verbose, Args: g.args, Version: version}
 }
 
 // eventFunc adapts a function to ops.Events.
