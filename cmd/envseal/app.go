@@ -154,6 +154,7 @@ func newApp(s streams, environ []string) *cli.App {
 			searchCommand(g),
 			infoCommand(g),
 			indexCommand(g),
+			uploadCommand(g),
 			scanCommand(g),
 			guardCommand(g),
 		},

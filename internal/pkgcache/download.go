@@ -252,6 +252,10 @@ func (r *run) attempt(ctx context.Context, src source, partial, fn string, want 
 		return sums{}, false, errors.New("invalid package URL")
 	}
 	req.Header.Set("Accept-Encoding", "identity") // byte offsets must be those of the archive
+	if req.URL.Scheme == "oci" && want.sha256 != "" {
+		// An OCI registry serves the blob by digest (channel/oci).
+		req.Header.Set("X-Expected-Sha256", want.sha256)
+	}
 	if off > 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", off))
 	}
