@@ -282,18 +282,28 @@ func (t *Transport) pushPackage(ctx context.Context, chURL, channel string, pk *
 		Size:        pk.size,
 		Annotations: map[string]string{ocispec.AnnotationTitle: pk.fn},
 	}
-	// The tag may already hold this archive (a re-run) or another one.
-	tg := Target{Repository: pub.Repository, Tag: pub.Tag, MediaType: mt, File: pk.fn}
-	if old, err := t.layer(ctx, repo, tg); err == nil {
-		if old.Digest == layer.Digest {
-			pub.Existed = true
-			return pub, nil
-		}
-		if !force {
-			return pub, fmt.Errorf("%s:%s already holds another %s (%s); use --force to replace it", pub.Repository, pub.Tag, pk.fn, old.Digest)
-		}
-	} else if !errors.Is(err, errdef.ErrNotFound) {
+	// The tag may already hold this archive (a re-run), another one, or
+	// the other format of the same package (.conda beside .tar.bz2: both
+	// are layers of one manifest, told apart by media type).
+	keep, err := existingLayers(ctx, repo, pub.Tag)
+	if err != nil {
 		return pub, fmt.Errorf("%s: %w", pk.fn, err)
+	}
+	var others []ocispec.Descriptor
+	for _, l := range keep {
+		switch l.MediaType {
+		case mt:
+			if l.Digest == layer.Digest {
+				pub.Existed = true
+				return pub, nil
+			}
+			if !force {
+				return pub, fmt.Errorf("%s:%s already holds another %s (%s); use --force to replace it", pub.Repository, pub.Tag, pk.fn, l.Digest)
+			}
+		case MediaTypeIndexJSON:
+		default:
+			others = append(others, l)
+		}
 	}
 	if err := pushFile(ctx, repo, layer, pk.path); err != nil {
 		return pub, fmt.Errorf("%s: %w", pk.fn, err)
@@ -303,10 +313,35 @@ func (t *Transport) pushPackage(ctx context.Context, chURL, channel string, pk *
 	if err := pushBytes(ctx, repo, idx, pk.indexJSON); err != nil {
 		return pub, fmt.Errorf("%s: info/index.json: %w", pk.fn, err)
 	}
-	if err := t.pushManifest(ctx, repo, pub.Tag, created(pk.rec), idx, layer); err != nil {
+	layers := append([]ocispec.Descriptor{layer}, others...)
+	sort.SliceStable(layers, func(i, j int) bool { return layers[i].MediaType < layers[j].MediaType })
+	layers = append(layers, idx)
+	if err := t.pushManifest(ctx, repo, pub.Tag, created(pk.rec), layers...); err != nil {
 		return pub, fmt.Errorf("%s: %w", pk.fn, err)
 	}
 	return pub, nil
+}
+
+// existingLayers returns the layers of the manifest tagged tag, or none
+// when there is no such tag.
+func existingLayers(ctx context.Context, repo *remote.Repository, tag string) ([]ocispec.Descriptor, error) {
+	desc, rc, err := repo.Manifests().FetchReference(ctx, tag)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tag %s: %w", tag, err)
+	}
+	defer rc.Close()
+	raw, err := content.ReadAll(rc, desc)
+	if err != nil {
+		return nil, fmt.Errorf("tag %s: %w", tag, err)
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("tag %s: %w", tag, err)
+	}
+	return m.Layers, nil
 }
 
 func (t *Transport) pushRepodata(ctx context.Context, chURL, channel, subdir string, rd repodata) error {
