@@ -26,6 +26,17 @@ import (
 // tinyPackage builds a small real .conda package.
 func tinyPackage(t *testing.T, name, version, build, subdir string) (fn string, data []byte, rec map[string]any) {
 	t.Helper()
+	return tinyArchive(t, archive.FormatConda, name, version, build, subdir)
+}
+
+// tinyPackageBz2 is tinyPackage as a .tar.bz2.
+func tinyPackageBz2(t *testing.T, name, version, build, subdir string) (fn string, data []byte, rec map[string]any) {
+	t.Helper()
+	return tinyArchive(t, archive.FormatTarBz2, name, version, build, subdir)
+}
+
+func tinyArchive(t *testing.T, format archive.Format, name, version, build, subdir string) (fn string, data []byte, rec map[string]any) {
+	t.Helper()
 	idx := map[string]any{"name": name, "version": version, "build": build, "build_number": 0, "depends": []string{}, "subdir": subdir}
 	idxJSON, _ := json.Marshal(idx)
 	content := []byte("hello from " + name + "\n")
@@ -39,7 +50,7 @@ func tinyPackage(t *testing.T, name, version, build, subdir string) (fn string, 
 		{Path: "info/paths.json", Mode: 0o644, Data: paths},
 		{Path: "share/" + name + ".txt", Mode: 0o644, Data: content},
 	}
-	if err := archive.Write(context.Background(), &buf, archive.FormatConda, files, nil); err != nil {
+	if err := archive.Write(context.Background(), &buf, format, files, nil); err != nil {
 		t.Fatal(err)
 	}
 	data = buf.Bytes()
@@ -47,7 +58,11 @@ func tinyPackage(t *testing.T, name, version, build, subdir string) (fn string, 
 	rec = idx
 	rec["sha256"] = hex.EncodeToString(s[:])
 	rec["size"] = len(data)
-	return name + "-" + version + "-" + build + ".conda", data, rec
+	ext := ".conda"
+	if format == archive.FormatTarBz2 {
+		ext = ".tar.bz2"
+	}
+	return name + "-" + version + "-" + build + ext, data, rec
 }
 
 type testChannel struct {
