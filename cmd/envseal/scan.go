@@ -2,15 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path"
 	"slices"
 
+	"github.com/envseal/envseal/ops"
 	"github.com/envseal/envseal/scan"
-	"github.com/envseal/envseal/secrets"
 	"github.com/urfave/cli/v2"
 )
 
@@ -48,12 +44,8 @@ func (g *globals) scan(c *cli.Context) error {
 		}
 		return nil
 	}
-	if c.Bool("staged") && c.NArg() > 0 {
-		return usagef("scan: --staged scans what the commit changes; give no PATH with it")
-	}
-	sealed, closeSealed := g.sealedValues(c)
-	defer closeSealed()
-	res, err := scan.Run(c.Context, scan.Request{Paths: c.Args().Slice(), Staged: c.Bool("staged"), Sealed: sealed})
+	res, err := ops.Scan(c.Context, ops.ScanOptions{Host: g.host(true, nil), Paths: c.Args().Slice(), Staged: c.Bool("staged"),
+		NoSealed: c.Bool("no-sealed"), Lock: c.String("lock"), LockSet: c.IsSet("lock"), IdentityOptions: identityOptions(c)})
 	if err != nil {
 		return err
 	}
@@ -103,43 +95,4 @@ func printScanHint(g *globals, fs []scan.Finding, staged bool) {
 	if staged {
 		fmt.Fprintln(g.Err, "then stage the change (git add) and commit again.")
 	}
-}
-
-// sealedValues opens the lock's secrets for the sealed-secret rule. It is
-// best effort: without a lock, a secrets section or an identity that opens
-// it, the rule is skipped (with a note when a section exists).
-func (g *globals) sealedValues(c *cli.Context) (scan.SealedFunc, func()) {
-	nothing := func() {}
-	if c.Bool("no-sealed") {
-		return nil, nothing
-	}
-	lockPath := c.String("lock")
-	if _, err := os.Stat(lockPath); errors.Is(err, fs.ErrNotExist) && !c.IsSet("lock") {
-		return nil, nothing
-	}
-	l, err := readLock(lockPath, false)
-	if err != nil || l.Secrets == nil {
-		if err != nil {
-			fmt.Fprintf(g.Err, "envseal: note: sealed values not checked: %v\n", err)
-		}
-		return nil, nothing
-	}
-	ids, _, err := g.identities(c)
-	if err == nil {
-		var o *secrets.Opened
-		if o, err = l.Secrets.Open(lockEnvName(c, lockPath), ids...); err == nil {
-			return func(yield func(string, []byte) bool) {
-				for _, n := range o.Names() {
-					v, _ := o.Get(n)
-					more := yield(n, v)
-					clear(v)
-					if !more {
-						return
-					}
-				}
-			}, o.Close
-		}
-	}
-	fmt.Fprintf(g.Err, "envseal: note: the values sealed in %s were not checked (%v)\n", path.Clean(lockPath), err)
-	return nil, nothing
 }

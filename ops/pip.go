@@ -1,4 +1,4 @@
-package main
+package ops
 
 import (
 	"context"
@@ -18,20 +18,21 @@ import (
 // pipOptions are the options of every pip run: the environment file's
 // directory for relative paths, our environment (pip strips PIP_* itself),
 // and pip's output on stderr unless quiet.
-func (g *globals) pipOptions(fileDir string, quiet bool) pip.Options {
-	o := pip.Options{Dir: fileDir, Env: withoutVar(g.environ, "ENVSEAL_IDENTITY"), Stderr: g.Err}
+func (h *Host) pipOptions(fileDir string, quiet bool) pip.Options {
+	o := pip.Options{Dir: fileDir, Env: withoutVar(h.Environ, "ENVSEAL_IDENTITY"), Stderr: h.log()}
 	// the proxies and CA bundle of the configuration, through pip's own
-	// variables (set after pip.Options strips PIP_* from Env); the command
-	// has already loaded the configuration, so an error cannot be new here
-	if cfg, err := loadConfig(g.getenv); err == nil {
+	// variables (set after pip.Options strips PIP_* from Env); the
+	// operation has already loaded the configuration, so an error cannot
+	// be new here
+	if cfg, err := h.config(); err == nil {
 		env, warnings := cfg.rc.PipEnv()
 		o.PipEnv = append(o.PipEnv, env...)
 		for _, w := range warnings {
-			fmt.Fprintln(g.Err, "warning:", w)
+			h.emit(&ConfigWarning{Msg: w})
 		}
 	}
 	if !quiet {
-		o.Stdout = g.Err
+		o.Stdout = h.log()
 	}
 	return o
 }
@@ -58,11 +59,11 @@ func (e *pipSectionError) Unwrap() error { return e.err }
 
 // installPipSection runs the environment's own pip for the file's pip:
 // entries, after the conda packages are linked, as conda does.
-func (g *globals) installPipSection(ctx context.Context, prefix, path string, f *env.File, quiet bool) error {
+func (h *Host) installPipSection(ctx context.Context, prefix, path string, f *env.File, quiet bool) error {
 	if f == nil || len(f.Pip) == 0 {
 		return nil
 	}
-	if err := pip.Install(ctx, prefix, f.Pip, g.pipOptions(fileDir(path), quiet)); err != nil {
+	if err := pip.Install(ctx, prefix, f.Pip, h.pipOptions(fileDir(path), quiet)); err != nil {
 		markIncomplete(prefix, "pip section failed: "+firstLine(err.Error()))
 		return &pipSectionError{prefix: prefix, file: path, err: err}
 	}
@@ -71,7 +72,7 @@ func (g *globals) installPipSection(ctx context.Context, prefix, path string, f 
 
 // installLockedPyPI installs a lock's pip distributions by exact URL and
 // hash, without resolving.
-func (g *globals) installLockedPyPI(ctx context.Context, prefix, lockPath string, pkgs []*lockfile.PyPIPackage, lookup func(string) (string, bool), quiet bool) error {
+func (h *Host) installLockedPyPI(ctx context.Context, prefix, lockPath string, pkgs []*lockfile.PyPIPackage, lookup func(string) (string, bool), quiet bool) error {
 	if len(pkgs) == 0 {
 		return nil
 	}
@@ -86,7 +87,7 @@ func (g *globals) installLockedPyPI(ctx context.Context, prefix, lockPath string
 		}
 		dists = append(dists, pip.Dist{Name: p.Name, Version: p.Version, URL: u, SHA256: p.SHA256, Editable: p.Editable})
 	}
-	if err := pip.InstallLocked(ctx, prefix, dists, g.pipOptions(fileDir(lockPath), quiet)); err != nil {
+	if err := pip.InstallLocked(ctx, prefix, dists, h.pipOptions(fileDir(lockPath), quiet)); err != nil {
 		markIncomplete(prefix, "locked pip packages failed: "+firstLine(err.Error()))
 		return &pipSectionError{prefix: prefix, file: lockPath, err: err}
 	}
@@ -96,7 +97,7 @@ func (g *globals) installLockedPyPI(ctx context.Context, prefix, lockPath string
 // resolvePipSection locks the pip: entries for the host platform: the
 // solved conda packages are linked into a throw-away prefix (from the
 // package cache) whose own pip resolves the entries with --dry-run.
-func (g *globals) resolvePipSection(ctx context.Context, cfg *config, in *solveInput, recs []*conda.Record, path string) ([]*lockfile.PyPIPackage, error) {
+func (h *Host) resolvePipSection(ctx context.Context, cfg *config, in *solveInput, recs []*conda.Record, path string) ([]*lockfile.PyPIPackage, error) {
 	tmpParent := filepath.Join(cfg.Root, "tmp")
 	if err := os.MkdirAll(tmpParent, 0o755); err != nil {
 		return nil, err
@@ -107,10 +108,10 @@ func (g *globals) resolvePipSection(ctx context.Context, cfg *config, in *solveI
 	}
 	defer os.RemoveAll(dir)
 	prefix := filepath.Join(dir, "env")
-	if _, err := g.apply(ctx, cfg, change{link: dependencyOrder(recs)}, applyOptions{prefix: prefix, quiet: true, urlFor: in.setup.credentialedURL}); err != nil {
+	if _, err := h.apply(ctx, cfg, change{link: dependencyOrder(recs)}, applyOptions{prefix: prefix, quiet: true, urlFor: in.setup.credentialedURL}); err != nil {
 		return nil, fmt.Errorf("preparing an environment to resolve the pip: section: %w", err)
 	}
-	dists, err := pip.Resolve(ctx, prefix, in.file.Pip, g.pipOptions(fileDir(path), true))
+	dists, err := pip.Resolve(ctx, prefix, in.file.Pip, h.pipOptions(fileDir(path), true))
 	if err != nil {
 		return nil, fmt.Errorf("locking the pip: section of %s: %w", path, err)
 	}
