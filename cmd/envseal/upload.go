@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/envseal/envseal/channel/oci"
+	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -30,19 +30,10 @@ insecure_registries names them.`,
 			}
 			target := c.Args().First()
 			if !strings.HasPrefix(target, "oci://") {
-				return usagef("upload: %q is not an oci:// channel URL", target)
+				return usagef("upload: the first argument must be an oci://REGISTRY/REPO channel URL")
 			}
-			cfg, err := loadConfig(g.getenv)
-			if err != nil {
-				return err
-			}
-			cfg.warn(g.Err)
-			client, err := cfg.httpClient(0)
-			if err != nil {
-				return err
-			}
-			t := cfg.ociTransport(client.Transport)
-			res, err := t.Publish(c.Context, oci.PublishOptions{
+			res, err := ops.Upload(c.Context, ops.UploadOptions{
+				Host:     g.host(c.Bool("quiet"), nil),
 				Channel:  target,
 				Archives: c.Args().Slice()[1:],
 				Force:    c.Bool("force"),
