@@ -29,10 +29,12 @@ var allowed = map[string][]string{
 	"config":    {"conda"},
 	"scan":      {"internal/"},
 	"guard":     {"internal/"},
-	"ops":       {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "internal/"},
+	"deptree":   {"conda"},
+	"kernel":    {"internal/"},
+	"ops":       {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "kernel", "internal/"},
 	"internal/": {"conda", "internal/"},
-	"cmd/":      {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "ops", "internal/"},
-	"bench/":    {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "ops", "internal/"},
+	"cmd/":      {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "kernel", "ops", "internal/"},
+	"bench/":    {"conda", "secrets", "resolver", "env", "prefix", "channel", "lockfile", "config", "scan", "guard", "deptree", "kernel", "ops", "internal/"},
 }
 
 // cliOnly are third-party packages only commands may import.

@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -118,6 +119,11 @@ func Snapshot(tb testing.TB, dir string) map[string]TreeEntry {
 			if err != nil {
 				return err
 			}
+			if strings.HasPrefix(rel, "conda-meta/") {
+				// The link-time mtimes a record keeps (for envseal verify)
+				// differ between two builds of the same prefix.
+				b = linkedMtime.ReplaceAll(b, nil)
+			}
 			out[rel] = TreeEntry{Kind: "f", Mode: info.Mode().Perm(), Hash: SHA256Hex(b)}
 		}
 		return nil
@@ -177,3 +183,6 @@ func ServeDir(tb testing.TB, dir, prefix string) *httptest.Server {
 	tb.Cleanup(srv.Close)
 	return srv
 }
+
+// linkedMtime is the link-time mtime a conda-meta record keeps.
+var linkedMtime = regexp.MustCompile(`"envseal_mtime_ns": [0-9]+,?`)
