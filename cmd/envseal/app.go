@@ -173,6 +173,7 @@ func newApp(s streams, environ, args []string) *cli.App {
 			searchCommand(g),
 			infoCommand(g),
 			indexCommand(g),
+			uploadCommand(g),
 			scanCommand(g),
 			guardCommand(g),
 			treeCommand(g),
