@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/envseal/envseal/ops"
 	"github.com/envseal/envseal/secrets"
@@ -55,7 +56,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 			{
 				Name: "list", Usage: "list the secret names (values are not opened)",
 				Flags:  common,
-				Action: g.secretsAction(-1, "", ops.SecretsList, func(r *ops.SecretsResult) []string { return r.Names }),
+				Action: g.secretsAction(-1, "", ops.SecretsList, listLines),
 			},
 			{
 				Name: "rm", Usage: "remove a secret", ArgsUsage: "NAME",
@@ -83,14 +84,44 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 						Action: g.secretsAction(-1, "", ops.SecretsRecipientsRm, nil),
 					},
 					{
-						Name: "list", Usage: "list the recipients",
-						Flags:  common,
-						Action: g.secretsAction(-1, "", ops.SecretsRecipients, func(r *ops.SecretsResult) []string { return r.Recipients }),
+						Name: "list", Usage: "list the recipients, each with its kind (KEY<tab>KIND), and say whether the seal is post-quantum",
+						Flags: common,
+						Action: g.secretsAction(-1, "", ops.SecretsRecipients, func(r *ops.SecretsResult) []string {
+							if len(r.Recipients) > 0 && !r.PostQuantum {
+								short := make([]string, len(r.Classic))
+								for i, k := range r.Classic {
+									short[i] = ops.ShortRecipient(k)
+								}
+								fmt.Fprintf(g.Err, "envseal: warning: the seal is not post-quantum until the last classic recipient is removed (%s)\n", strings.Join(short, ", "))
+							}
+							out := make([]string, len(r.Recipients))
+							for i, k := range r.Recipients {
+								out[i] = k + "\t" + r.Kinds[i]
+							}
+							return out
+						}),
 					},
 				},
 			},
 		},
 	}
+}
+
+// listLines are the lines of `secrets list`: a name a line, pending ones
+// marked (with who added them when git knows).
+func listLines(r *ops.SecretsResult) []string {
+	out := make([]string, len(r.Entries))
+	for i, e := range r.Entries {
+		out[i] = e.Name
+		if e.Pending {
+			out[i] += "\t(pending"
+			if e.AddedBy != "" {
+				out[i] += ", added by " + e.AddedBy
+			}
+			out[i] += ")"
+		}
+	}
+	return out
 }
 
 func (g *globals) secretsOptions(c *cli.Context) ops.SecretsOptions {
