@@ -526,12 +526,27 @@ func SecretsRecipientsAdd(ctx context.Context, o SecretsOptions) (*SecretsResult
 }
 
 // SecretsRecipientsRm removes the recipient o.Keys[0] and re-keys: a new
-// data key, every value sealed again.
+// data key, every value sealed again. The result's Exposed are the
+// secrets that key could open in some commit of the lock (or in the lock
+// before this change): the re-key protects future values only, so those
+// must be rotated where they are issued.
 func SecretsRecipientsRm(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	if len(o.Keys) != 1 {
 		return nil, usagef("recipients rm: want exactly one KEY")
 	}
-	return o.result(editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.RemoveRecipient(o.Keys[0]) }))
+	public := o.Keys[0]
+	if r, err := secrets.ParseRecipient(public); err == nil {
+		public = r.String()
+	}
+	exposed, err := exposedTo(ctx, o.lockPath(), public)
+	if err != nil {
+		return nil, err
+	}
+	res, err := o.result(editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.RemoveRecipient(o.Keys[0]) }))
+	if res != nil {
+		res.Exposed = exposed
+	}
+	return res, err
 }
 
 // SecretsRecipients lists the recipients of the secrets: section, with

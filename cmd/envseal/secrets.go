@@ -48,6 +48,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				Action: func(c *cli.Context) error { return g.secretsSet(c) },
 			},
 			secretsImportCommand(g, common),
+			secretsAuditCommand(g, common),
 			{
 				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME",
 				Flags:  common,
@@ -81,7 +82,15 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 					{
 						Name: "rm", Usage: "remove a recipient and re-key (new data key, every value re-sealed)", ArgsUsage: "KEY",
 						Flags:  common,
-						Action: g.secretsAction(-1, "", ops.SecretsRecipientsRm, nil),
+						Action: g.secretsAction(-1, "", ops.SecretsRecipientsRm, func(r *ops.SecretsResult) []string {
+							if len(r.Exposed) > 0 {
+								fmt.Fprintf(g.Err, "envseal: the removed key could open these secrets in some commit of %s; git keeps them forever, so rotate them where they are issued, then `envseal secrets set` each:\n", r.Lock)
+								for _, n := range r.Exposed {
+									fmt.Fprintf(g.Err, "  %s\n", n)
+								}
+							}
+							return nil
+						}),
 					},
 					{
 						Name: "list", Usage: "list the recipients, each with its kind (KEY<tab>KIND), and say whether the seal is post-quantum",
