@@ -81,7 +81,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 					},
 					{
 						Name: "rm", Usage: "remove a recipient and re-key (new data key, every value re-sealed)", ArgsUsage: "KEY",
-						Flags:  common,
+						Flags: common,
 						Action: g.secretsAction(-1, "", ops.SecretsRecipientsRm, func(r *ops.SecretsResult) []string {
 							if len(r.Exposed) > 0 {
 								fmt.Fprintf(g.Err, "envseal: the removed key could open these secrets in some commit of %s; git keeps them forever, so rotate them where they are issued, then `envseal secrets set` each:\n", r.Lock)
