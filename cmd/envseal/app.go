@@ -154,6 +154,7 @@ func newApp(s streams, environ, args []string) *cli.App {
 			indexCommand(g),
 			scanCommand(g),
 			guardCommand(g),
+			mergeDriverCommand(g),
 			treeCommand(g),
 			configCommand(g),
 			verifyCommand(g),
