@@ -350,6 +350,11 @@ type SecretsOptions struct {
 	// environment.yml) and the variables it moves (empty: all).
 	File  string
 	Names []string
+	// Dotenv is the .env file SecretsImport moves instead (its variables
+	// become secrets); Delete removes them from it afterwards, else the
+	// file is left as it was.
+	Dotenv string
+	Delete bool
 }
 
 // SecretsResult is what a secrets operation read or changed.

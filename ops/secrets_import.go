@@ -23,6 +23,9 @@ import (
 // (and envseal.lock's inside it, by editSecrets: always in that order, so
 // two operations never wait on each other).
 func SecretsImport(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
+	if o.Dotenv != "" {
+		return secretsImportDotenv(ctx, o)
+	}
 	h := &o.Host
 	file, names := o.File, o.Names
 	if file == "" {
