@@ -331,6 +331,28 @@ func (h *history) add(c AuditCommit, blob []byte, parents []*lockState) *lockSta
 				}
 			}
 		}
+		if v < 0 && len(parents) > 1 {
+			// A merge seals a side's value again under the merged data
+			// key. When the parents disagree, the side that changed the
+			// value since their common ancestor holds the version made
+			// last (versions are numbered in topological order).
+			best, agree := -1, true
+			for i, p := range parents {
+				pv, ok := p.entryVer[e.Name]
+				if !ok {
+					pv = -1
+				}
+				if i > 0 && pv != best {
+					agree = false
+				}
+				if i == 0 || pv > best {
+					best = pv
+				}
+			}
+			if best >= 0 && !agree {
+				v = best
+			}
+		}
 		if v < 0 {
 			for _, p := range parents { // re-keyed: the same value sealed again
 				if pv, ok := p.entryVer[e.Name]; ok && p.epoch != st.epoch {
