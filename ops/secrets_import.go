@@ -110,7 +110,7 @@ func withoutSealed(vars []env.Variable, lockPath string) ([]env.Variable, error)
 	}
 	var out []env.Variable
 	for _, v := range vars {
-		if !slices.ContainsFunc(l.Secrets.Entries, func(e secrets.Entry) bool { return e.Name == v.Name }) {
+		if !slices.ContainsFunc(l.Secrets.Entries, func(e secrets.Entry) bool { return e.Name == v.Name }) && !slices.Contains(l.Secrets.PendingNames(), v.Name) {
 			out = append(out, v)
 		}
 	}
