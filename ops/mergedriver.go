@@ -103,6 +103,9 @@ func MergeDriver(ctx context.Context, o MergeDriverOptions) (*MergeDriverResult,
 		return nil, fmt.Errorf("%s: merging the secrets: %w", path, err)
 	}
 	merged.Secrets = sec
+	if sec != ours.Secrets && sec != theirs.Secrets {
+		h.warnPostQuantum(sec)
+	}
 	conflicts = append(conflicts, secConflicts...)
 	data, err := lockfile.Marshal(merged)
 	if err != nil {

@@ -28,6 +28,13 @@ func secretsCommand(g *globals) *cli.Command {
 one age file. Names stay readable so diffs show which secret changed.
 envseal run injects them into the child's environment only.
 
+Someone who is not a recipient (or has no identity) can still set a value:
+it is sealed to the recipients' public keys as a pending entry, which list
+marks, run passes, and a recipient's next write folds under the data key
+and MAC. A section with any classic (X25519, SSH) recipient is not
+post-quantum; writes and recipients list say so. See also envseal
+merge-driver, and secrets audit for who could open what.
+
 Identity lookup: --identity FILE, $ENVSEAL_IDENTITY (key text, for CI),
 $ENVSEAL_IDENTITY_FILE, ~/.config/envseal/identity.txt (made by keygen),
 then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
