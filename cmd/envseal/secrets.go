@@ -58,7 +58,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 			secretsAuditCommand(g, common),
 			{
 				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME",
-				Flags:  common,
+				Flags:  append([]cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print {\"name\", \"value\"} (the value, as asked)"}}, common...),
 				Action: func(c *cli.Context) error { return g.secretsGet(c) },
 			},
 			{
@@ -204,6 +204,9 @@ func (g *globals) secretsGet(c *cli.Context) error {
 		return err
 	}
 	defer clear(res.Value)
+	if c.Bool("json") {
+		return writeJSON(g.Out, map[string]string{"name": c.Args().First(), "value": string(res.Value)})
+	}
 	_, err = fmt.Fprintf(g.Out, "%s\n", res.Value)
 	return err
 }
