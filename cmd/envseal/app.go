@@ -176,6 +176,7 @@ func newApp(s streams, environ, args []string) *cli.App {
 			uploadCommand(g),
 			scanCommand(g),
 			guardCommand(g),
+			mergeDriverCommand(g),
 			treeCommand(g),
 			configCommand(g),
 			envCommand(g),
