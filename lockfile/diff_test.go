@@ -34,7 +34,7 @@ func TestDiff(t *testing.T) {
 	}}
 	new := New()
 	new.SetRecords(lx, []*conda.Record{
-		diffRec(t, "python", "3.11.11", "h0_0"), // upgraded
+		diffRec(t, "python", "3.11.11", "h0_0"),  // upgraded
 		diffRec(t, "numpy", "1.26.4", "py311_0"), // rebuilt
 		diffRec(t, "scipy", "1.13.1", "py311_0"), // downgraded
 		diffRec(t, "zlib", "1.3", "h1_0"),        // unchanged

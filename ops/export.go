@@ -83,7 +83,7 @@ func (h *Host) exportPrefix(ctx context.Context, o ExportOptions, cfg *config, f
 		recs = append(recs, &r.Record)
 	}
 	if format == "environment" || format == "yml" || format == "yaml" {
-		vars, err := withoutSealed(fileVariables(pd.Variables), "envseal.lock")
+		vars, err := h.withoutSealed(fileVariables(pd.Variables), "envseal.lock")
 		if err != nil {
 			return nil, err
 		}

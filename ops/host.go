@@ -36,6 +36,9 @@ type Host struct {
 	Log io.Writer
 	// Quiet turns off progress displays and tools' standard output.
 	Quiet bool
+	// Verbose shows tools' output (pip's) in full; by default only their
+	// summary lines are shown, and everything when they fail.
+	Verbose bool
 	// Args is the command line recorded in conda-meta/history (channel
 	// credentials are redacted); nil records none.
 	Args []string

@@ -150,13 +150,15 @@ func SecretsRecipientsAddFrom(ctx context.Context, o RecipientsAddOptions) (*Rec
 }
 
 // parseKeyLine parses one recipient; an SSH key's comment, with source,
-// becomes its label. A trailing "# comment" after an age key is dropped
-// (the form `recipients list` prints).
+// becomes its label. What follows an age key is dropped, so the lines of
+// `recipients list` read back.
 func parseKeyLine(line, source string) (labelled, error) {
 	line = strings.TrimSpace(line)
 	if strings.HasPrefix(line, "age1") {
-		if k, _, ok := strings.Cut(line, "#"); ok {
-			line = strings.TrimSpace(k)
+		// An age key has no spaces: what follows is a comment (the kind
+		// column of `recipients list`, or "# …").
+		if f := strings.Fields(line); len(f) > 0 {
+			line = f[0]
 		}
 	}
 	r, err := secrets.ParseRecipient(line)
@@ -322,6 +324,10 @@ type RecipientsInfo struct {
 	// predates the record (RotatedKnown false).
 	Rotated      time.Time `json:"rotated,omitzero"`
 	RotatedKnown bool      `json:"rotated_known"`
+	// PostQuantum says every recipient is post-quantum; else Classic are
+	// the ones that keep the seal classic.
+	PostQuantum bool     `json:"post_quantum"`
+	Classic     []string `json:"classic,omitempty"`
 }
 
 // SecretsRecipientsInfo lists the recipients of the lock's secrets with
@@ -340,5 +346,6 @@ func SecretsRecipientsInfo(ctx context.Context, o SecretsOptions) (*RecipientsIn
 		res.Keys = append(res.Keys, keyInfo(r, labels[secrets.Fingerprint(r)]))
 	}
 	res.Rotated, res.RotatedKnown = l.Secrets.RotatedAt()
+	res.PostQuantum, res.Classic = l.Secrets.PostQuantum(), l.Secrets.ClassicRecipients()
 	return res, nil
 }

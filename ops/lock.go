@@ -173,7 +173,7 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 			inputs = append(inputs, t.inputs)
 		}
 		if stale := old.StaleAll(inputs); len(stale) > 0 {
-			return nil, fmt.Errorf("%s is out of date with %s:\n  %s\nrun `envseal lock` to update it", out, file, strings.Join(stale, "\n  "))
+			return nil, &StaleLockError{Lock: out, File: file, Changed: stale}
 		}
 		res.Checked = true
 		return res, nil

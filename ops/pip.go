@@ -31,10 +31,46 @@ func (h *Host) pipOptions(fileDir string, quiet bool) pip.Options {
 			h.emit(&ConfigWarning{Msg: w})
 		}
 	}
-	if !quiet {
+	switch {
+	case quiet:
+	case h.Verbose:
 		o.Stdout = h.log()
+	default:
+		// pip's progress and "Collecting …" lines are noise beside
+		// envseal's own display; its summary is kept. On failure the
+		// error carries pip's last output in full (pip.Error).
+		o.Stdout = &summaryLines{w: h.log()}
 	}
 	return o
+}
+
+// summaryLines passes on only the lines of pip's standard output that say
+// what happened ("Successfully installed …") or went wrong, prefixed
+// "pip: ".
+type summaryLines struct {
+	w       io.Writer
+	partial []byte
+}
+
+func (s *summaryLines) Write(p []byte) (int, error) {
+	s.partial = append(s.partial, p...)
+	for {
+		i := strings.IndexByte(string(s.partial), '\n')
+		if i < 0 {
+			break
+		}
+		line := strings.TrimRight(string(s.partial[:i]), "\r")
+		s.partial = s.partial[i+1:]
+		for _, keep := range []string{"Successfully installed", "ERROR", "WARNING"} {
+			if strings.HasPrefix(line, keep) {
+				if _, err := io.WriteString(s.w, "pip: "+line+"\n"); err != nil {
+					return len(p), err
+				}
+				break
+			}
+		}
+	}
+	return len(p), nil
 }
 
 // fileDir is the directory of the environment file at path.

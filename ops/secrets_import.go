@@ -23,6 +23,9 @@ import (
 // (and envseal.lock's inside it, by editSecrets: always in that order, so
 // two operations never wait on each other).
 func SecretsImport(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
+	if o.Dotenv != "" {
+		return secretsImportDotenv(ctx, o)
+	}
 	h := &o.Host
 	file, names := o.File, o.Names
 	if file == "" {
@@ -89,9 +92,11 @@ func SecretsImport(ctx context.Context, o SecretsOptions) (*SecretsResult, error
 }
 
 // withoutSealed drops the variables whose names are sealed in the lock at
-// lockPath (names are in clear there): export never writes a value that
-// belongs in the seal, even from a prefix made before `secrets import`.
-func withoutSealed(vars []env.Variable, lockPath string) ([]env.Variable, error) {
+// lockPath (names are in clear there) and, when the user's identity opens
+// the section, those whose value is sealed under another name: export never
+// writes a value that belongs in the seal, even from a prefix made before
+// `secrets import`.
+func (h *Host) withoutSealed(vars []env.Variable, lockPath string) ([]env.Variable, error) {
 	if len(vars) == 0 {
 		return vars, nil
 	}
@@ -105,9 +110,33 @@ func withoutSealed(vars []env.Variable, lockPath string) ([]env.Variable, error)
 	if l.Secrets == nil {
 		return vars, nil
 	}
+	sealed := func(v env.Variable) bool {
+		return slices.ContainsFunc(l.Secrets.Entries, func(e secrets.Entry) bool { return e.Name == v.Name }) || slices.Contains(l.Secrets.PendingNames(), v.Name)
+	}
+	// Best effort: without an identity that opens the section, names only.
+	if ids, _, err := h.identities(IdentityOptions{}); err == nil {
+		if o, err := l.Secrets.Open(lockEnvName(IdentityOptions{}, lockPath), ids...); err == nil {
+			defer o.Close()
+			byName := sealed
+			sealed = func(v env.Variable) bool {
+				if byName(v) {
+					return true
+				}
+				for _, n := range o.Names() {
+					val, _ := o.Get(n)
+					same := string(val) == v.Value
+					clear(val)
+					if same {
+						return true
+					}
+				}
+				return false
+			}
+		}
+	}
 	var out []env.Variable
 	for _, v := range vars {
-		if !slices.ContainsFunc(l.Secrets.Entries, func(e secrets.Entry) bool { return e.Name == v.Name }) {
+		if !sealed(v) {
 			out = append(out, v)
 		}
 	}

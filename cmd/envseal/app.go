@@ -68,10 +68,30 @@ func run(ctx context.Context, args []string, io streams, environ []string) int {
 	code := exitCode(ctx, err)
 	var silent *silentError
 	var child *ops.ExitError // the child spoke for itself
-	if !errors.As(err, &silent) && !errors.As(err, &child) {
+	switch {
+	case errors.As(err, &silent), errors.As(err, &child):
+	case wantsJSON(args):
+		// Every --json failure is JSON on stdout: error, exit_code and,
+		// where known, guidance (README).
+		writeJSONError(io.Out, err, code)
+	default:
 		fmt.Fprintf(io.Err, "envseal: %v\n", err)
 	}
 	return code
+}
+
+// wantsJSON reports whether the command line asks for --json (before a
+// "--" that starts a child's arguments).
+func wantsJSON(args []string) bool {
+	for _, a := range args[1:] {
+		if a == "--" {
+			return false
+		}
+		if a == "--json" || a == "--json=true" {
+			return true
+		}
+	}
+	return false
 }
 
 // exitCode maps an error to the process exit status.
@@ -119,12 +139,13 @@ func newApp(s streams, environ, args []string) *cli.App {
 		ExitErrHandler:  func(*cli.Context, error) {},
 		HideHelpCommand: true,
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
-			return &usageError{Msg: err.Error()}
+			return &usageError{Msg: suggestFlag(err, c.App.Flags)}
 		},
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more about what happens"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "say less"},
 		},
+		Before: func(c *cli.Context) error { g.verbose = c.Bool("verbose"); return nil },
 		// -v is --verbose, as in conda; the version is --version / -V.
 		HideVersion: true,
 		Commands: []*cli.Command{
@@ -152,27 +173,38 @@ func newApp(s streams, environ, args []string) *cli.App {
 			searchCommand(g),
 			infoCommand(g),
 			indexCommand(g),
+			uploadCommand(g),
 			scanCommand(g),
 			guardCommand(g),
+			mergeDriverCommand(g),
 			treeCommand(g),
 			configCommand(g),
+			envCommand(g),
+			completionCommand(g),
 			verifyCommand(g),
 			kernelCommand(g),
 		},
 	}
 	for _, c := range app.Commands {
-		setUsageErrors(c)
+		setUsageErrors(c, "envseal "+c.Name)
 	}
+	app.Commands = append(app.Commands, completeCommand(g, func() *cli.App { return app }))
+	app.Action = unknownCommand("envseal", app.Commands, func(c *cli.Context) error { return cli.ShowAppHelp(c) })
 	return app
 }
 
-// setUsageErrors makes flag-parsing failures of every subcommand exit 2.
-func setUsageErrors(c *cli.Command) {
+// setUsageErrors makes flag-parsing failures of every subcommand exit 2
+// and suggests the nearest flag; a command with subcommands and no action
+// of its own refuses (and suggests for) a word that names none of them.
+func setUsageErrors(c *cli.Command, path string) {
 	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return &usageError{Msg: fmt.Sprintf("%s: %v", c.Name, err)}
+		return &usageError{Msg: fmt.Sprintf("%s: %s", c.Name, suggestFlag(err, c.Flags))}
+	}
+	if len(c.Subcommands) > 0 && c.Action == nil {
+		c.Action = unknownCommand(path, c.Subcommands, nil)
 	}
 	for _, sub := range c.Subcommands {
-		setUsageErrors(sub)
+		setUsageErrors(sub, path+" "+sub.Name)
 	}
 }
 
@@ -181,6 +213,7 @@ type globals struct {
 	streams
 	environ []string // the process environment, "KEY=value"
 	args    []string // the command line, recorded in conda-meta/history
+	verbose bool     // -v/--verbose before the command
 }
 
 // host is what the library is told about this process: the environment,
@@ -201,7 +234,7 @@ func (g *globals) host(quiet bool, render func(ops.Event)) ops.Host {
 				render(e)
 			}
 		}
-	}), Log: g.Err, Quiet: quiet, Args: g.args, Version: version}
+	}), Log: g.Err, Quiet: quiet, Verbose: g.verbose, Args: g.args, Version: version}
 }
 
 // eventFunc adapts a function to ops.Events.
@@ -213,8 +246,9 @@ func (f eventFunc) Event(e ops.Event) { f(e) }
 // shape on stdout and keeps its exit code.
 func jsonErrors(c *cli.Context, out io.Writer, err error) error {
 	if err != nil && c.Bool("json") {
-		writeJSONError(out, err)
-		return &silentError{code: exitCode(c.Context, err), err: err}
+		code := exitCode(c.Context, err)
+		writeJSONError(out, err, code)
+		return &silentError{code: code, err: err}
 	}
 	return err
 }

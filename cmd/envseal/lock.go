@@ -60,4 +60,3 @@ func (g *globals) lock(c *cli.Context) error {
 	}
 	return nil
 }
-

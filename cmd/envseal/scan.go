@@ -25,7 +25,11 @@ what the next commit changes, as staged in git's index (the pre-commit hook
 that 'envseal guard install' writes runs this).
 
 False positives: '# envseal:allow' on the line, or .envsealignore at the
-repository root (gitignore patterns skip files; PATTERN:RULE skips one rule).`,
+repository root (gitignore patterns skip files; PATTERN:RULE skips one rule).
+
+--json prints {"findings": [{"file", "line", "rule", "name"?}], "files",
+"skipped"}, findings sorted by file, line and rule; "name" is the variable
+or sealed secret involved. --rules lists the rule names.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "staged", Usage: "scan the staged content of the files the next commit changes"},
 			&cli.BoolFlag{Name: "json", Usage: "print the findings as JSON"},

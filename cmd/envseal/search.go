@@ -68,5 +68,13 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeJSONError prints a failure in conda's JSON error shape.
-func writeJSONError(w io.Writer, err error) { _ = writeJSON(w, ops.ErrorJSON(err)) }
+// writeJSONError prints a failure in conda's JSON error shape, with the
+// exit code and, where envseal knows it, the next step ("guidance").
+func writeJSONError(w io.Writer, err error, code int) {
+	j := ops.ErrorJSON(err)
+	j["exit_code"] = code
+	if g := ops.Guidance(err); g != "" {
+		j["guidance"] = g
+	}
+	_ = writeJSON(w, j)
+}

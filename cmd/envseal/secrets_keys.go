@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -66,9 +65,11 @@ age-plugin-NAME on PATH to wrap the data key.`,
 func recipientsListCommand(g *globals, common []cli.Flag) *cli.Command {
 	return &cli.Command{
 		Name:  "list",
-		Usage: "list the recipients with their labels, and when the data key was last rotated",
-		Description: `One recipient a line, followed by "# kind, fingerprint, comment"; the
-last line says when the data key was last made (secrets rotate, recipients
+		Usage: "list the recipients (KEY<tab>KIND[<tab>LABEL]), say whether the seal is post-quantum and when the data key was last rotated",
+		Description: `One recipient a line: its public key, its kind, and its label (the
+fingerprint of an SSH key, the comment and source recorded by recipients
+add, the plugin of a plugin key). On stderr: a warning while any recipient
+is classic, and when the data key was last made (secrets rotate, recipients
 rm). The output is itself a valid --file for recipients add.`,
 		Flags: append([]cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print the list as JSON"}}, common...),
 		Action: func(c *cli.Context) error {
@@ -80,31 +81,41 @@ rm). The output is itself a valid --file for recipients add.`,
 				if res.Keys == nil {
 					res.Keys = []ops.KeyInfo{}
 				}
-				enc := json.NewEncoder(g.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return writeJSON(g.Out, res)
 			}
 			for _, k := range res.Keys {
-				fmt.Fprintf(g.Out, "%s  # %s\n", k.Recipient, describeKey(k))
+				line := k.Recipient + "\t" + k.Kind
+				if l := keyLabel(k); l != "" {
+					line += "\t" + l
+				}
+				fmt.Fprintln(g.Out, line)
 			}
-			switch {
-			case len(res.Keys) == 0:
-			case res.RotatedKnown:
-				fmt.Fprintf(g.Out, "# data key last rotated %s\n", res.Rotated.UTC().Format(time.RFC3339))
-			default:
-				fmt.Fprintln(g.Out, "# data key last rotated: not recorded (the section predates the record; `envseal secrets rotate` records it)")
+			if len(res.Keys) == 0 {
+				return nil
+			}
+			if !res.PostQuantum {
+				short := make([]string, len(res.Classic))
+				for i, k := range res.Classic {
+					short[i] = ops.ShortRecipient(k)
+				}
+				fmt.Fprintf(g.Err, "envseal: warning: the seal is not post-quantum until the last classic recipient is removed (%s)\n", strings.Join(short, ", "))
+			}
+			if res.RotatedKnown {
+				fmt.Fprintf(g.Err, "envseal: data key last rotated %s\n", res.Rotated.UTC().Format(time.RFC3339))
+			} else {
+				fmt.Fprintln(g.Err, "envseal: data key last rotated: not recorded (the section predates the record; `envseal secrets rotate` records it)")
 			}
 			return nil
 		},
 	}
 }
 
-// describeKey is "kind, fingerprint, comment" (the fingerprint only for
-// SSH keys, whose public string does not show it).
-func describeKey(k ops.KeyInfo) string {
-	parts := []string{k.Kind}
+// keyLabel is "fingerprint, comment" (the fingerprint only for SSH keys,
+// whose public string does not show it; the plugin for plugin keys).
+func keyLabel(k ops.KeyInfo) string {
+	var parts []string
 	if k.Plugin != "" {
-		parts[0] = "plugin " + k.Plugin
+		parts = append(parts, "age-plugin-"+k.Plugin)
 	}
 	if strings.HasPrefix(k.Kind, "ssh-") {
 		parts = append(parts, k.Fingerprint)
@@ -113,4 +124,12 @@ func describeKey(k ops.KeyInfo) string {
 		parts = append(parts, k.Comment)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// describeKey is "kind, label".
+func describeKey(k ops.KeyInfo) string {
+	if l := keyLabel(k); l != "" {
+		return k.Kind + ", " + l
+	}
+	return k.Kind
 }

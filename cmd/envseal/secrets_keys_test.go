@@ -91,22 +91,26 @@ func TestRecipientsKeysURL(t *testing.T) {
 	}
 	list := alice.mustRun("secrets", "recipients", "list", "--lock", lock)
 	wantLines := []string{
-		alice.env["PUB"] + "  # post-quantum",
-		strings.Fields(bobLine)[0] + " " + strings.Fields(bobLine)[1] + "  # ssh-ed25519, " + bobFP + ", bob@laptop (github:bob)",
+		alice.env["PUB"] + "\tpost-quantum",
+		strings.Fields(bobLine)[0] + " " + strings.Fields(bobLine)[1] + "\tssh-ed25519\t" + bobFP + ", bob@laptop (github:bob)",
 	}
-	for _, w := range wantLines {
-		if !strings.Contains(list, w+"\n") {
-			t.Errorf("list lacks %q:\n%s", w, list)
-		}
+	if want := strings.Join(wantLines, "\n") + "\n"; list != want {
+		t.Errorf("list:\n%s\nwant:\n%s", list, want)
 	}
-	if !strings.Contains(list, "# data key last rotated 20") {
-		t.Errorf("list lacks the rotation date:\n%s", list)
+	_, notes, _ := alice.run("secrets", "recipients", "list", "--lock", lock)
+	if !strings.Contains(notes, "envseal: data key last rotated 20") || !strings.Contains(notes, "not post-quantum") {
+		t.Errorf("list's notes lack the rotation date or the classic warning:\n%s", notes)
 	}
+	// The list reads back as a --file.
+	listFile := filepath.Join(dir, "team.txt")
+	os.WriteFile(listFile, []byte(list), 0o644)
+	alice.mustRun("secrets", "recipients", "add", "--lock", lock, "--file", listFile)
 	var js struct {
-		Recipients []struct{ Fingerprint, Comment, Kind string }
-		Rotated    string
+		Recipients  []struct{ Fingerprint, Comment, Kind string }
+		Rotated     string
+		PostQuantum bool `json:"post_quantum"`
 	}
-	if err := json.Unmarshal([]byte(alice.mustRun("secrets", "recipients", "list", "--json", "--lock", lock)), &js); err != nil || len(js.Recipients) != 2 || js.Rotated == "" {
+	if err := json.Unmarshal([]byte(alice.mustRun("secrets", "recipients", "list", "--json", "--lock", lock)), &js); err != nil || len(js.Recipients) != 2 || js.Rotated == "" || js.PostQuantum {
 		t.Errorf("list --json: %+v %v", js, err)
 	}
 	// Bob's key changes upstream: adding the list again records the new

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"filippo.io/age/plugin"
@@ -48,7 +47,7 @@ func TestPluginKeys(t *testing.T) {
 	carol.stdin = "from-the-token"
 	carol.mustRun("secrets", "set", "--lock", lock, "--identity", idFile, "TOKEN")
 	list := carol.mustRun("secrets", "recipients", "list", "--lock", lock)
-	if !strings.HasPrefix(list, recipient+"  # plugin envsealtest\n") {
+	if list != recipient+"\tplugin\tage-plugin-envsealtest\n" {
 		t.Errorf("list:\n%s", list)
 	}
 	if got := carol.mustRun("run", "-p", prefix, "--lock", lock, "--identity", idFile, "--", "sh", "-c", `printf %s "$TOKEN"`); got != "from-the-token" {
