@@ -163,3 +163,20 @@ func Encode(l *Lock, f Format, opts EncodeOptions) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("encoding: unknown format %v", f)
 }
+
+// EncodeWarnings lists what [Encode] in format f leaves out of l, one
+// sentence each, so that a caller can tell the user before writing. It
+// is empty when f carries everything that matters. Today it names the
+// exclude-newer cut-off, which conda-lock.yml and @EXPLICIT files have no
+// place for.
+func EncodeWarnings(l *Lock, f Format) []string {
+	var out []string
+	if !l.Metadata.ExcludeNewer.IsZero() {
+		switch f {
+		case FormatCondaLock, FormatExplicit:
+			out = append(out, fmt.Sprintf("%s has no place for the exclude-newer cut-off %s; it is left out, so a relock from this file will not know it",
+				f, conda.FormatCutoff(l.Metadata.ExcludeNewer)))
+		}
+	}
+	return out
+}

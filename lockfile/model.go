@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/secrets"
@@ -59,6 +60,11 @@ type Metadata struct {
 	// computed from, so that [Lock.Stale] can say which one changed. Nil
 	// for imported locks.
 	Inputs map[conda.Platform]*Inputs
+	// ExcludeNewer is the absolute exclude-newer cut-off the lock was
+	// solved with (records published later were invisible); zero for none.
+	// envseal.lock and pixi.lock carry it; conda-lock.yml and @EXPLICIT
+	// files cannot (see [EncodeWarnings]).
+	ExcludeNewer time.Time
 }
 
 // Package is one locked conda package.
