@@ -117,6 +117,9 @@ func (g *globals) exportLock(c *cli.Context, path, format string) ([]byte, error
 			return nil, fmt.Errorf("%s has no packages for %s (it locks: %v)", path, plat, l.AllPlatforms())
 		}
 		f := &env.File{Name: "default", Channels: l.Metadata.Channels}
+		if !l.Metadata.ExcludeNewer.IsZero() {
+			f.ExcludeNewer = conda.FormatCutoff(l.Metadata.ExcludeNewer)
+		}
 		if len(f.Channels) == 0 {
 			f.Channels = recordChannels(recs)
 		}
@@ -130,6 +133,11 @@ func (g *globals) exportLock(c *cli.Context, path, format string) ([]byte, error
 			return nil, err
 		}
 		return f.Marshal()
+	}
+	if lf, err := lockfile.ParseFormat(format); err == nil {
+		for _, w := range lockfile.EncodeWarnings(l, lf) {
+			fmt.Fprintln(g.Err, "warning:", w)
+		}
 	}
 	return encodeLock(l, format, plat, c.String("lock-env"))
 }

@@ -87,6 +87,7 @@ func (g *globals) checkFresh(c *cli.Context, cfg *config, l *lockfile.Lock, path
 				in.ChannelPriority = rec.ChannelPriority
 			}
 			in.VirtualPackages = rec.VirtualPackages
+			in.ExcludeNewer = rec.ExcludeNewer // a "7d" in the file moves with the clock
 		}
 		if stale := l.Stale(in); len(stale) > 0 {
 			return fmt.Errorf("%s is stale: %s changed since it was locked:\n  %s\nrelock with `envseal lock`, or use --frozen to install the lock as it is", path, src, strings.Join(stale, "\n  "))

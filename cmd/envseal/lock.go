@@ -35,6 +35,7 @@ secrets: section of an existing lock is kept as it is.`,
 			&cli.BoolFlag{Name: "strict-channel-priority", Usage: "same as --channel-priority strict"},
 			&cli.StringFlag{Name: "channel-priority", Usage: "strict (default), flexible or disabled"},
 			&cli.BoolFlag{Name: "no-pip", Usage: "do not add pip to python's dependencies"},
+			excludeNewerFlag(),
 			quietFlag(),
 			lockTimeoutFlag,
 		),
@@ -78,6 +79,10 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 	if err != nil {
 		return nil, err
 	}
+	cutoff, err := excludeNewer(c, cfg, f)
+	if err != nil {
+		return nil, err
+	}
 	var out []lockTarget
 	seen := map[string]bool{}
 	for _, p := range platforms {
@@ -93,7 +98,7 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 		if err != nil {
 			return nil, err
 		}
-		in := &solveInput{cfg: cfg, setup: setup, file: f, priority: priority, addPip: cfg.AddPipAsPythonDependency && !c.Bool("no-pip")}
+		in := &solveInput{cfg: cfg, setup: setup, file: f, priority: priority, addPip: cfg.AddPipAsPythonDependency && !c.Bool("no-pip"), cutoff: cutoff}
 		if in.specs, err = fileSpecs(f, plat, setup.chCfg); err != nil {
 			return nil, err
 		}
@@ -109,6 +114,7 @@ func (g *globals) lockTargetsFor(c *cli.Context, cfg *config, f *env.File, platf
 			Specs:           specStrings(in.specs),
 			PyPISpecs:       append([]string(nil), f.Pip...),
 			ChannelPriority: priority.String(),
+			ExcludeNewer:    cutoff,
 		}
 		for _, ch := range setup.channels {
 			templ, _ := lockfile.RedactChannelURL(ch.URLWithCredentials())
@@ -210,6 +216,7 @@ func (g *globals) lock(c *cli.Context) error {
 		}
 		l.SetRecords(t.inputs.Platform, recs)
 		l.SetInputs(t.inputs)
+		l.Metadata.ExcludeNewer = t.inputs.ExcludeNewer
 		if len(f.Pip) > 0 {
 			if t.inputs.Platform != conda.HostPlatform() {
 				fmt.Fprintf(g.Err, "envseal: the pip: section is not locked for %s: pip resolves only for the platform it runs on (%s)\n", t.inputs.Platform, conda.HostPlatform())

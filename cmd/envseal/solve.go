@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/channel"
 	"github.com/envseal/envseal/conda"
@@ -28,6 +29,7 @@ func solveFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 		&cli.BoolFlag{Name: "frozen", Usage: "with a lockfile: install it as it is, even if its environment.yml changed"},
 		&cli.StringFlag{Name: "lock-env", Usage: "with a pixi.lock: the environment to install (default \"default\")"},
+		excludeNewerFlag(),
 		quietFlag(),
 	)
 }
@@ -44,6 +46,7 @@ type solveInput struct {
 	name     string                 // environment name, "" when given by path
 	prefix   string                 // target prefix ("" for a dry run without -n/-p)
 	virtual  []conda.VirtualPackage // what the solve assumed (set by solve)
+	cutoff   time.Time              // exclude-newer cut-off; zero for none
 }
 
 // readSolveInput gathers specs, channels and options from the command line
@@ -86,6 +89,9 @@ func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, erro
 	}
 	in.name, in.prefix, err = g.targetPrefix(c, cfg, in.file)
 	if err != nil {
+		return nil, err
+	}
+	if in.cutoff, err = excludeNewer(c, cfg, in.file); err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -171,9 +177,10 @@ func (g *globals) solveWith(ctx context.Context, in *solveInput, installed, lock
 	if in.addPip {
 		ri = &pipIndex{Index: idx}
 	}
+	ri, explain := withCutoff(ri, in.cutoff)
 	sol, err := resolver.Solve(ctx, ri, req)
 	if err != nil {
-		return nil, idx, err
+		return nil, idx, explain(err)
 	}
 	return sol, idx, nil
 }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"time"
+
+	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/env"
+	"github.com/envseal/envseal/resolver"
+	"github.com/urfave/cli/v2"
+)
+
+// excludeNewerFlag is --exclude-newer of create, install, update and lock.
+func excludeNewerFlag() cli.Flag {
+	return &cli.StringFlag{Name: "exclude-newer", Usage: "ignore records published after `DATE|DURATION` (RFC 3339 date or time, or 7d, 2w, 36h before now); overrides exclude_newer in the file and .envsealrc"}
+}
+
+// excludeNewer resolves the cut-off of a solve: --exclude-newer, else the
+// environment file's exclude_newer, else .envsealrc's; zero for none. A
+// duration is taken before now, the time of the command.
+func excludeNewer(c *cli.Context, cfg *config, f *env.File) (time.Time, error) {
+	v, where := c.String("exclude-newer"), "--exclude-newer"
+	if v == "" && f != nil {
+		v, where = f.ExcludeNewer, "exclude_newer in the environment file"
+	}
+	if v == "" && cfg.rc != nil {
+		v, where = cfg.rc.ExcludeNewer, "exclude_newer in the configuration"
+	}
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := conda.ParseExcludeNewer(v, time.Now())
+	if err != nil {
+		return time.Time{}, usagef("%s: %v", where, err)
+	}
+	return t, nil
+}
+
+// withCutoff hides the records newer than cut from idx (nothing when cut
+// is zero) and returns the function that explains a failed solve.
+func withCutoff(idx resolver.Index, cut time.Time) (resolver.Index, func(error) error) {
+	if cut.IsZero() {
+		return idx, func(err error) error { return err }
+	}
+	ci := resolver.NewCutoffIndex(idx, cut)
+	return ci, ci.Explain
+}
