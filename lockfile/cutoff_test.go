@@ -39,7 +39,7 @@ func TestCutoffRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			warns := EncodeWarnings(l, tc.format)
+			warns := EncodeWarnings(l, tc.format, EncodeOptions{})
 			if tc.carries {
 				if !back.Metadata.ExcludeNewer.Equal(want) {
 					t.Errorf("cut-off after a round trip: %v, want %v", back.Metadata.ExcludeNewer, want)
@@ -57,7 +57,7 @@ func TestCutoffRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	if w := EncodeWarnings(New(), FormatCondaLock); len(w) != 0 {
+	if w := EncodeWarnings(New(), FormatCondaLock, EncodeOptions{}); len(w) != 0 {
 		t.Errorf("warnings %q for a lock without a cut-off", w)
 	}
 }

@@ -111,6 +111,13 @@ type PyPIPackage struct {
 	RequiresPython string
 	// Editable marks a path installed in development mode.
 	Editable bool
+	// Marker is the PEP 508 environment marker under which the package is
+	// installed ("" for always). Only pylock.toml carries it.
+	Marker string
+	// Index is the package index the distribution came from ("" when
+	// unknown). Only pylock.toml carries it; credentials in it are written
+	// as ${VAR} placeholders.
+	Index string
 }
 
 // New returns an empty lock of the current version.

@@ -135,7 +135,7 @@ func (g *globals) exportLock(c *cli.Context, path, format string) ([]byte, error
 		return f.Marshal()
 	}
 	if lf, err := lockfile.ParseFormat(format); err == nil {
-		for _, w := range lockfile.EncodeWarnings(l, lf) {
+		for _, w := range lockfile.EncodeWarnings(l, lf, lockfile.EncodeOptions{Platform: plat}) {
 			fmt.Fprintln(g.Err, "warning:", w)
 		}
 	}
