@@ -585,3 +585,31 @@ func ParsePylockLock(data []byte, platform conda.Platform) (*Lock, error) {
 	}
 	return l, nil
 }
+
+// InstallSet returns p's packages as [Pylock.PyPIPackages] does, for
+// installing exactly these files by hash: it fails, naming the packages,
+// when one cannot be reduced to a single file or has no sha256.
+// Directories (editable or not) carry no hash and are allowed.
+func (p *Pylock) InstallSet() ([]*PyPIPackage, error) {
+	pkgs, skipped := p.PyPIPackages()
+	var problems []string
+	problems = append(problems, skipped...)
+	for _, pp := range pkgs {
+		if pp.SHA256 == "" && !isDirectoryPackage(p, pp.Name) {
+			problems = append(problems, fmt.Sprintf("pylock.toml: %s %s has no sha256 hash", pp.Name, pp.Version))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("cannot install exactly by hash:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return pkgs, nil
+}
+
+func isDirectoryPackage(p *Pylock, name string) bool {
+	for i := range p.Packages {
+		if p.Packages[i].Name == name && p.Packages[i].Directory != nil {
+			return true
+		}
+	}
+	return false
+}

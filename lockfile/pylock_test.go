@@ -297,3 +297,15 @@ func FuzzPylock(f *testing.F) {
 		}
 	})
 }
+
+func TestPylockInstallSet(t *testing.T) {
+	t.Parallel()
+	pkgs, err := readPylock(t, "pip-build-project").InstallSet()
+	if err != nil || len(pkgs) != 4 || pkgs[0].SHA256 != "f7aaf1ebbb79178a02ba248bb524f2176b256017e17e8e4bd4289c7b38cc2bad" {
+		t.Errorf("pip file: %v, %v", pkgs, err)
+	}
+	_, err = readPylock(t, "uv-export-conflicting-indexes").InstallSet()
+	if err == nil || !strings.Contains(err.Error(), "torch 2.6.0") {
+		t.Errorf("uv file with hash-less platform wheels: %v", err)
+	}
+}

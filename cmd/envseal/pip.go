@@ -62,6 +62,12 @@ func (g *globals) installPipSection(ctx context.Context, prefix, path string, f 
 	if f == nil || len(f.Pip) == 0 {
 		return nil
 	}
+	if pkgs, ok, err := pylockSection(f.Pip, path); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return g.installLockedPyPI(ctx, prefix, path, pkgs, g.lookupEnv, quiet)
+	}
 	if err := pip.Install(ctx, prefix, f.Pip, g.pipOptions(fileDir(path), quiet)); err != nil {
 		markIncomplete(prefix, "pip section failed: "+firstLine(err.Error()))
 		return &pipSectionError{prefix: prefix, file: path, err: err}
@@ -97,6 +103,9 @@ func (g *globals) installLockedPyPI(ctx context.Context, prefix, lockPath string
 // solved conda packages are linked into a throw-away prefix (from the
 // package cache) whose own pip resolves the entries with --dry-run.
 func (g *globals) resolvePipSection(ctx context.Context, cfg *config, in *solveInput, recs []*conda.Record, path string) ([]*lockfile.PyPIPackage, error) {
+	if pkgs, ok, err := pylockSection(in.file.Pip, path); ok || err != nil {
+		return pkgs, err // exactly the pylock.toml's files: nothing to resolve
+	}
 	tmpParent := filepath.Join(cfg.Root, "tmp")
 	if err := os.MkdirAll(tmpParent, 0o755); err != nil {
 		return nil, err
