@@ -99,6 +99,16 @@ func (g *globals) exportPrefix(c *cli.Context, cfg *config, format string) ([]by
 		}
 	}
 	l := lockfile.FromRecords(map[conda.Platform][]*conda.Record{plat: recs})
+	if lf, err := lockfile.ParseFormat(format); err == nil && lf == lockfile.FormatPylock {
+		pkgs, err := prefixPyPI(c.Context, prefix)
+		if err != nil {
+			return nil, err
+		}
+		l.PyPI = map[conda.Platform][]*lockfile.PyPIPackage{plat: pkgs}
+		for _, w := range lockfile.EncodeWarnings(l, lf, lockfile.EncodeOptions{Platform: plat}) {
+			fmt.Fprintln(g.Err, "warning:", w)
+		}
+	}
 	return encodeLock(l, format, plat, c.String("lock-env"))
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,4 +34,21 @@ func pylockSection(lines []string, envPath string) (pkgs []*lockfile.PyPIPackage
 		return nil, true, fmt.Errorf("%s: %w", p, err)
 	}
 	return pkgs, true, nil
+}
+
+// prefixPyPI lists the pip-installed distributions of prefix in the
+// lock's form, for exporting an environment as pylock.toml: URL and hash
+// come from PEP 610's direct_url.json, which pip writes for the URL
+// installs of locked environments; packages installed from an index
+// have neither, and pylock.toml export leaves them out with a warning.
+func prefixPyPI(ctx context.Context, prefix string) ([]*lockfile.PyPIPackage, error) {
+	pkgs, err := pip.Installed(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*lockfile.PyPIPackage, 0, len(pkgs))
+	for _, p := range pkgs {
+		out = append(out, &lockfile.PyPIPackage{Name: p.Name, Version: p.Version, URL: p.URL, SHA256: p.SHA256, Editable: p.Editable})
+	}
+	return out, nil
 }

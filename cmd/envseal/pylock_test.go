@@ -86,6 +86,25 @@ func TestPylockExportAndInstall(t *testing.T) {
 		t.Errorf("hello printed %q", out)
 	}
 
+	// The environment itself exports the same pylock.toml: pip recorded
+	// each URL install's hash (PEP 610), and those are the pylock's.
+	envPylock, errs, code := e.run("export", "-n", "frompylock", "--format", "pylock")
+	if code != 0 {
+		t.Fatalf("export -n: exit %d: %s", code, errs)
+	}
+	envPy, err := lockfile.ParsePylock([]byte(envPylock))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, envPylock)
+	}
+	if len(envPy.Packages) != 2 || envPy.RequiresPython != "==3.10.*" {
+		t.Errorf("environment export:\n%s", envPylock)
+	}
+	for _, pk := range envPy.Packages {
+		if len(pk.Wheels) != 1 || pk.Wheels[0].Hashes["sha256"] != want[pk.Name] {
+			t.Errorf("environment export of %s: %+v, want sha256 %s", pk.Name, pk, want[pk.Name])
+		}
+	}
+
 	// A hash that does not match the file: pip refuses it.
 	bad := strings.Replace(string(data), want["worldpkg"], strings.Repeat("0", 64), 1)
 	if err := os.WriteFile(pylock, []byte(bad), 0o644); err != nil {
