@@ -108,6 +108,24 @@ best5 "demo env, warm cache" d "$es" create -q -n @ --override-channels -c "$fix
 warm=$(secs)
 best5 "baseline: cp -al of the same prefix" "$root/cp-d" cp -al "$root/envs/d1" @
 ratio "warm create / cp -al" "$warm" "$(secs)"
+
+echo
+echo "== verify of the CPython prefix (python 3.10 + pip) against sha256sum of the same files"
+d1=$root/envs/d1
+python3 -c '
+import glob, json, os, sys
+for m in glob.glob(os.path.join(sys.argv[1], "conda-meta", "*.json")):
+    for e in json.load(open(m)).get("paths_data", {}).get("paths", []):
+        if e.get("path_type") not in ("directory", "softlink"):
+            print(e["_path"])' "$d1" >"$out/verify-files.txt"
+"$es" verify -n d1 --full >/dev/null 2>&1 || true   # warm the page cache
+timed "envseal verify --full ($(wc -l <"$out/verify-files.txt") files, every one hashed, parallel)" "$es" verify -n d1 --full
+full=$(secs)
+timed "envseal verify (files untouched since linking skipped by size+mtime)" "$es" verify -n d1
+quick=$(secs)
+timed "baseline: sha256sum of the same files" sh -c 'cd "$1" && xargs -d "\n" sha256sum <"$2" >/dev/null' sh "$d1" "$out/verify-files.txt"
+ratio "verify --full / sha256sum" "$full" "$(secs)"
+ratio "verify / sha256sum" "$quick" "$(secs)"
 go run ./bench/pkgs -o .cache/bench-pkgs
 timed "100 packages (4,000 files), cold cache" "$es" create -q -n p0 --override-channels -c .cache/bench-pkgs bench-all
 best5 "100 packages, warm cache" p "$es" create -q -n @ --override-channels -c .cache/bench-pkgs bench-all

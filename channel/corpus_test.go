@@ -2,30 +2,17 @@ package channel
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // corpusDir returns the shared corpus, skipping the test when it is absent.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dirs := []string{os.Getenv("ENVSEAL_CORPUS"), filepath.Join("..", "..", "shared", "corpus"), "/work/shared/corpus"}
-	for _, dir := range dirs {
-		if dir == "" {
-			continue
-		}
-		if _, err := os.Stat(dir); err == nil {
-			return dir
-		}
-	}
-	t.Skipf("shared corpus not found at $ENVSEAL_CORPUS or %s (it lives beside the repository)", dirs[1])
-	return ""
-}
+func corpusDir(t testing.TB) string { return testkit.Corpus(t) }
 
 // allRecords decodes every name of ix.
 func allRecords(t testing.TB, ix *Index) []*conda.Record {

@@ -52,4 +52,9 @@
 // Tokens (/t/<token>/) and basic-auth user information in a channel URL are
 // used for requests only. They never appear in errors, cache file names,
 // cache state, Record.URL or Record.Channel.
+//
+// It owns repodata: fetching (full, sharded), the on-disk cache and the
+// per-name index. It imports conda and internal helpers only; it must not
+// import resolver, env, prefix, lockfile, secrets or ops (it satisfies
+// resolver.Index without importing it).
 package channel

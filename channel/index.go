@@ -290,3 +290,22 @@ type SubdirInfo struct {
 	Bytes   int    // size of the uncompressed document (0 when Sharded)
 	Sharded bool   // read through a CEP-16 shard index
 }
+
+// Prefetch starts loading, in the background, the records of names in
+// every sharded subdir (and then, as for any shard, of the names they
+// depend on), so that the fetches of a request's names overlap instead of
+// waiting for the solver to ask for each in turn. It returns at once; the
+// records are then served by [Index.Candidates], which also reports any
+// error. Names unknown to a subdir and subdirs read from repodata.json are
+// ignored.
+func (ix *Index) Prefetch(names ...string) {
+	var sharded []*part
+	for _, p := range ix.parts {
+		if p.shards != nil {
+			sharded = append(sharded, p)
+		}
+	}
+	if len(sharded) > 0 {
+		prefetch(sharded, names)
+	}
+}

@@ -9,8 +9,6 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
-
-	"github.com/envseal/envseal/internal/atomicfile"
 )
 
 // This file keeps the result of a repodata.json scan (the per-name groups
@@ -197,9 +195,31 @@ func scanIndexed(data []byte, mapped bool, idxPath string, size, mtimeNs int64) 
 	}
 	releasePages(data, len(data), mapped)
 	if err := os.MkdirAll(filepath.Dir(idxPath), 0o755); err == nil {
-		atomicfile.WriteFile(idxPath, encodeIndex(sc, st), 0o600)
+		writeUnsynced(idxPath, encodeIndex(sc, st))
 	}
 	return sc, nil
+}
+
+// writeUnsynced replaces path with data (temporary file, rename) without
+// an fsync: an index is only a cache, and one torn by a crash fails its
+// CRC-32C and is rebuilt. An fsync of 8 MB on a busy disk would cost the
+// first run more than the scan.
+func writeUnsynced(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func releaser(data []byte, mapped bool) func(int) {

@@ -17,33 +17,50 @@ import (
 // flight any more; a later burst opens a new one.
 type loadProgress struct {
 	out  io.Writer
-	disp *progress.Display // during Load
+	opts progress.Options // zero outside tests
 
 	mu        sync.Mutex
-	active    int // shard loads in progress (fetch, decode, starting dependents)
+	disp      *progress.Display // during Load, from its first download
+	active    int               // shard loads in progress (fetch, decode, starting dependents)
 	shardDisp *progress.Display
 	shardBar  *progress.Bar
 	shards    int
 }
 
 func newLoadProgress(out io.Writer) *loadProgress {
-	return &loadProgress{out: out, disp: progress.New(out, progress.Options{})}
+	return &loadProgress{out: out}
 }
 
 // closeLoad ends the display of the Load itself.
 func (p *loadProgress) closeLoad() {
-	if p != nil {
-		p.disp.Close()
+	if p == nil {
+		return
 	}
+	p.mu.Lock()
+	d := p.disp
+	p.disp = nil
+	p.mu.Unlock()
+	d.Close()
 }
 
 // track shows the body of a 200 response on a bar named name while it is
 // read; call the returned func when done.
 func (p *loadProgress) track(resp *http.Response, name string) func() {
-	if p == nil || p.disp == nil || resp.StatusCode != http.StatusOK {
+	if p == nil || p.out == nil || resp.StatusCode != http.StatusOK {
 		return func() {}
 	}
-	bar := p.disp.Start(name, max(resp.ContentLength, 0))
+	// Created on the first download, so that a Load of local channels
+	// draws nothing at all.
+	p.mu.Lock()
+	if p.disp == nil {
+		p.disp = progress.New(p.out, p.opts)
+	}
+	d := p.disp
+	p.mu.Unlock()
+	if d == nil {
+		return func() {}
+	}
+	bar := d.Start(name, max(resp.ContentLength, 0))
 	resp.Body = struct {
 		io.Reader
 		io.Closer
@@ -83,7 +100,7 @@ func (p *loadProgress) shardFetched(n int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.shardDisp == nil {
-		p.shardDisp = progress.New(p.out, progress.Options{})
+		p.shardDisp = progress.New(p.out, p.opts)
 		if p.shardDisp == nil {
 			return
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 func TestParseRepodataErrors(t *testing.T) {
@@ -265,7 +267,7 @@ func FuzzIndexRepodata(f *testing.F) {
 	f.Add([]byte(`{"packages.conda":{"a-1-0.conda":{"name":"a","version":"1","timestamp":1.5,"noarch":true,"track_features":["x y"]}},"packages":{"a-1-0.tar.bz2":{}}}`))
 	f.Add([]byte(`{"packages":{"x\"y-1-0.tar.bz2":{"name":"x\"y","version":"1"}}}`))
 	f.Add([]byte(`{"info":{"base_url":"../x"},"packages":{"a":{"name":null,"version":"1"}}}`))
-	if dir := filepath.Join("..", "..", "shared", "corpus"); true {
+	if dir := testkit.CorpusRoot(); true {
 		for _, p := range []string{"conda/tests/data/base_url_channel/linux-64/repodata.json", "rattler/test-data/channels/dummy/linux-64/repodata.json"} {
 			if b, err := os.ReadFile(filepath.Join(dir, p)); err == nil {
 				f.Add(b)

@@ -133,6 +133,7 @@ func (g *fetchGroup) unzstd(raw []byte) ([]byte, error) {
 // or nil when the subdir has none.
 func (l *Loader) loadSharded(ctx context.Context, channel, subdir string, sub location, g *fetchGroup) (*part, error) {
 	var raw []byte
+	var parsed *shardIndex // by the download's validation, when there was one
 	indexURL := sub.clean + "/" + ShardIndexFile
 	key := cacheKey(sub.clean) + shardKeySuffix
 	if sub.remote == nil {
@@ -147,15 +148,19 @@ func (l *Loader) loadSharded(ctx context.Context, channel, subdir string, sub lo
 	} else {
 		var found bool
 		var err error
-		raw, found, err = l.fetchShardIndex(ctx, sub, key, g.progress, func(raw []byte) error {
-			_, err := parseShardIndexFile(raw, g)
+		raw, found, err = l.fetchShardIndex(ctx, sub, key, g, func(raw []byte) error {
+			var err error
+			parsed, err = parseShardIndexFile(raw, g)
 			return err
 		})
 		if err != nil || !found {
 			return nil, err
 		}
 	}
-	si, err := parseShardIndexFile(raw, g)
+	si, err := parsed, error(nil)
+	if si == nil {
+		si, err = parseShardIndexFile(raw, g)
+	}
 	if err != nil {
 		if sub.remote != nil {
 			l.dropCache(key)
@@ -492,7 +497,7 @@ func (g *fetchGroup) work() {
 // subdir serves none (remembered for a week, as conda does for
 // repodata.json.zst) or, offline, when none is cached. valid is called on a
 // newly downloaded index before it is cached.
-func (l *Loader) fetchShardIndex(ctx context.Context, sub location, key string, prog *loadProgress, valid func([]byte) error) (raw []byte, found bool, err error) {
+func (l *Loader) fetchShardIndex(ctx context.Context, sub location, key string, g *fetchGroup, valid func([]byte) error) (raw []byte, found bool, err error) {
 	target := sub.child(ShardIndexFile)
 	c := l.readCache(key)
 	now := l.now()
@@ -521,11 +526,12 @@ func (l *Loader) fetchShardIndex(ctx context.Context, sub location, key string, 
 			req.Header.Set("If-Modified-Since", c.state.Mod)
 		}
 	}
-	resp, err := l.client().Do(req)
+	// The shards' client, so that its connection is reused for them.
+	resp, err := g.client.Do(req)
 	if err != nil {
 		return nil, false, fmt.Errorf("fetching %s: %w", target.clean, scrubURLError(err))
 	}
-	done := prog.track(resp, target.clean)
+	done := g.progress.track(resp, target.clean)
 	data, status, err := readResponse(resp, target.clean)
 	done()
 	if err != nil {

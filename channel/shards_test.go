@@ -17,6 +17,7 @@ import (
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/internal/indexer"
+	"github.com/envseal/envseal/internal/progress"
 	"github.com/klauspost/compress/zstd"
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -596,4 +597,111 @@ func TestShardedToken(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestShardProgressDrawn: on a terminal (forced here), a burst of shard
+// loads shows one bar counting shards and bytes, closed with its total
+// when the last load ends.
+func TestShardProgressDrawn(t *testing.T) {
+	var out bytes.Buffer
+	p := &loadProgress{out: &out, opts: progress.Options{Force: true, Width: 80, Interval: -1}}
+	p.shardLoadStart()
+	p.shardLoadStart()
+	p.shardFetched(1000)
+	p.shardLoadEnd()
+	p.shardFetched(500)
+	if out.Len() != 0 {
+		t.Errorf("drawn before the burst ended: %q", out.String())
+	}
+	p.shardLoadEnd()
+	got := out.String()
+	if !strings.Contains(got, "Total 1/1") || !strings.Contains(got, "1.5 kB") {
+		t.Errorf("final frame %q, want the total of one bar and 1.5 kB", got)
+	}
+	// A later burst opens a new display.
+	out.Reset()
+	p.shardLoadStart()
+	p.shardFetched(10)
+	p.shardLoadEnd()
+	if !strings.Contains(out.String(), "10 B") {
+		t.Errorf("second burst %q", out.String())
+	}
+}
+
+func TestPruneShards(t *testing.T) {
+	files := shardedFixture(t, "a 1.0 b", "b 1.0", "c 1.0")
+	f := newFakeChannel()
+	for p, b := range files {
+		f.set(p, b, `"1"`)
+	}
+	srv := newServer(t, f)
+	cache := t.TempDir()
+	l := &Loader{CacheDir: cache}
+	ix, err := l.LoadSources(context.Background(), []Source{{URL: srv.URL}}, "linux-64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names(t, ix, "a")
+	names(t, ix, "b")
+	// A shard no index lists (left by an older index), and a stray temp.
+	stale := filepath.Join(cache, "shards-v1", strings.Repeat("0", 64)+".msgpack.zst")
+	os.WriteFile(stale, []byte("old"), 0o644)
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(stale, old, old)
+	fresh := filepath.Join(cache, "shards-v1", strings.Repeat("1", 64)+".msgpack.zst")
+	os.WriteFile(fresh, []byte("new"), 0o644)
+	for _, e := range cachedShards(t, cache) {
+		p := filepath.Join(cache, "shards-v1", e)
+		if p != fresh {
+			os.Chtimes(p, old, old)
+		}
+	}
+	n, size, err := l.PruneShards(context.Background(), 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || size != 3 {
+		t.Errorf("pruned %d files, %d bytes; want the stale one", n, size)
+	}
+	got := cachedShards(t, cache)
+	if len(got) != 3 { // a, b and the fresh unlisted one
+		t.Errorf("left %v", got)
+	}
+	// The listed shards still serve offline.
+	ix, err = (&Loader{CacheDir: cache, Offline: true}).LoadSources(context.Background(), []Source{{URL: srv.URL}}, "linux-64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names(t, ix, "b")
+}
+
+func TestPrefetch(t *testing.T) {
+	files := shardedFixture(t, "a 1.0 b", "b 1.0", "c 1.0", "d 1.0")
+	f := newFakeChannel()
+	for p, b := range files {
+		f.set(p, b, "")
+	}
+	srv := newServer(t, f)
+	ix, err := (&Loader{CacheDir: t.TempDir()}).LoadSources(context.Background(), []Source{{URL: srv.URL}}, "linux-64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Prefetch("a", "c", "unknown")
+	deadline := time.Now().Add(10 * time.Second)
+	for f.count(shardPath(t, files, "b")) == 0 || f.count(shardPath(t, files, "c")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a's dependency b and c were not fetched in the background")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	names(t, ix, "a")
+	names(t, ix, "c")
+	if n := f.count(shardPath(t, files, "d")); n != 0 {
+		t.Errorf("d fetched %d times", n)
+	}
+	for _, n := range []string{"a", "b", "c"} {
+		if c := f.count(shardPath(t, files, n)); c != 1 {
+			t.Errorf("%s fetched %d times, want 1", n, c)
+		}
+	}
 }

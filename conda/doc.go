@@ -7,4 +7,9 @@
 // (conda/models/version.py, conda/models/match_spec.py): where conda and a
 // tidier rule disagree, conda wins, because users compare our answers with
 // conda's.
+//
+// It owns envseal's vocabulary types (Version, MatchSpec, Record, Platform,
+// Channel) and their parsing and ordering rules. It imports only the
+// standard library and must not import any other envseal package: every
+// other package imports it.
 package conda

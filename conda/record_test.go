@@ -8,16 +8,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/envseal/envseal/internal/testkit"
 )
 
-func corpusPath(t testing.TB, rel string) string {
-	t.Helper()
-	p := filepath.Join("..", "..", "shared", "corpus", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("corpus file %s not available: %v", rel, err)
-	}
-	return p
-}
+func corpusPath(t testing.TB, rel string) string { return testkit.Corpus(t, rel) }
 
 // loadRepodata returns the raw records of a repodata.json ("packages" and
 // "packages.conda").

@@ -603,3 +603,51 @@ func expandAll(paths []string, home string) []string {
 	}
 	return out
 }
+
+// Value returns the merged value of key as [Editor.Get] types it (a
+// string, bool, []string, map[string]string or map[string][]string), and
+// whether any source set it.
+func (c *Config) Value(key string) (any, bool) {
+	spec, ok := specFor(key)
+	if !ok {
+		return nil, false
+	}
+	if len(c.origins[spec.name]) == 0 {
+		return nil, false
+	}
+	switch spec.name {
+	case "channels":
+		return c.Channels, true
+	case "channel_alias":
+		return c.ChannelAlias, true
+	case "channel_priority":
+		return c.ChannelPriority, true
+	case "pkgs_dirs":
+		return c.PkgsDirs, true
+	case "envs_dirs":
+		return c.EnvsDirs, true
+	case "add_pip_as_python_dependency":
+		if c.AddPipAsPythonDependency == nil {
+			return nil, false
+		}
+		return *c.AddPipAsPythonDependency, true
+	case "default_channels":
+		return c.DefaultChannels, true
+	case "custom_channels":
+		return c.CustomChannels, true
+	case "custom_multichannels":
+		return c.CustomMultichannels, true
+	case "proxy_servers":
+		return c.ProxyServers, true
+	case "ssl_verify":
+		if b, ok := parseBool(c.SSLVerify); ok || c.SSLVerify == "" {
+			return b || c.SSLVerify == "", true
+		}
+		return c.SSLVerify, true
+	case "client_ssl_cert":
+		return c.ClientSSLCert, true
+	case "client_ssl_cert_key":
+		return c.ClientSSLCertKey, true
+	}
+	return nil, false
+}

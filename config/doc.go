@@ -38,4 +38,9 @@
 // wrong shape is an error naming the file and line ([Error]); a file that
 // is not valid YAML is skipped with a warning, as conda does (envseal's
 // own file is an error).
+//
+// It owns reading conda's and envseal's configuration and the HTTP transport
+// it describes. It imports conda only; it must not import channel, resolver,
+// env, prefix, lockfile, secrets or ops, and it reads the environment only
+// through the lookup function it is given.
 package config

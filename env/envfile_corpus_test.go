@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // Warning fragments used in the corpus table.
@@ -119,7 +120,7 @@ var corpusGlobs = []string{
 }
 
 func TestCorpus(t *testing.T) {
-	root := filepath.Join("..", "..", "shared", "corpus")
+	root := testkit.CorpusRoot()
 	if _, err := os.Stat(root); err != nil {
 		t.Skipf("shared corpus not present at %s (%v); env/testdata covers a subset", root, err)
 	}

@@ -7,6 +7,10 @@
 // an existing pre-commit hook is kept beside ours under [ChainedName] and
 // run first, and core.hooksPath (husky, a tracked .githooks directory) is
 // honoured.
+//
+// It owns the pre-commit hook files. It imports internal helpers only
+// (internal/atomicfile, internal/gitindex); it must not import scan, ops or
+// any other envseal package: the hook runs the envseal command.
 package guard
 
 import (

@@ -9,17 +9,13 @@ import (
 	"testing"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // corpusDir is the shared corpus of real lockfiles (see its SOURCES.md).
-var corpusDir = filepath.Join("..", "..", "shared", "corpus")
+var corpusDir = testkit.CorpusRoot()
 
-func needCorpus(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("shared corpus not present at %s: %v", corpusDir, err)
-	}
-}
+func needCorpus(t *testing.T) { testkit.Corpus(t) }
 
 // corpusCounts lists every lockfile of the corpus that envseal reads, with
 // the number of conda and PyPI packages per platform (of the pixi

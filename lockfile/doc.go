@@ -62,4 +62,8 @@
 // section (data_keys per recipient kind, pending entries) stays as it is until
 // the secrets package reseals it. The section's own version field, not the
 // lock's, says which shape it has; see package secrets for both.
+//
+// It owns the lock model, its formats and their canonical encoding. It
+// imports conda, secrets (for the sealed section) and internal helpers; it
+// must not import resolver, channel, env, prefix or ops.
 package lockfile

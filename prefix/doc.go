@@ -35,6 +35,18 @@
 // change back or finishes it, so a killed envseal leaves the prefix absent,
 // fully old or fully new. A file lock beside the prefix keeps writers apart.
 //
+// # Verification
+//
+// [Verify] checks a prefix against its conda-meta records (each file's
+// kind, size and sha256, or sha256_in_prefix where a placeholder was
+// rewritten), lists foreign files in bin/ and site-packages (pip's
+// dist-info RECORD files own what pip installed) and compares the records
+// with a lock's. Linking keeps each file's size and mtime in paths_data
+// (envseal_size, envseal_mtime_ns; conda ignores them) so that untouched
+// files are not read. [Repair] relinks damaged packages through [Apply]'s
+// journal, re-extracting cache entries that were damaged through a hard
+// link, and removes foreign files only when asked.
+//
 // # Activation
 //
 // [ActivationEnv], [ActivateScripts] and [SourcedEnv] give `envseal run` the

@@ -8,26 +8,19 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/internal/archive"
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // corpusDir is the shared corpus of real conda data.
-var corpusDir = filepath.Join("..", "..", "shared", "corpus")
+var corpusDir = testkit.CorpusRoot()
 
 // corpusFile returns a corpus path or skips the test when it is absent.
-func corpusFile(t testing.TB, rel string) string {
-	t.Helper()
-	p := filepath.Join(corpusDir, filepath.FromSlash(rel))
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared corpus file %s not available (%v); the corpus lives at /work/shared/corpus", rel, err)
-	}
-	return p
-}
+func corpusFile(t testing.TB, rel string) string { return testkit.Corpus(t, rel) }
 
 // extractCorpus extracts a corpus package archive into pkgs/<dist> and
 // returns the directory.
@@ -157,78 +150,12 @@ func data2(t testing.TB, v any) []byte {
 	return b
 }
 
-// treeEntry is one entry of a directory snapshot.
-type treeEntry struct {
-	kind    string // "file", "link", "dir"
-	content string // sha256 of a file, target of a link
-	mode    fs.FileMode
-}
-
-// snapshot records every entry under dir (lock files beside it are not
-// inside it).
-func snapshot(t testing.TB, dir string) map[string]treeEntry {
-	t.Helper()
-	out := map[string]treeEntry{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == "." {
-			return nil
-		}
-		rel = filepath.ToSlash(rel)
-		st, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		switch {
-		case st.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = treeEntry{kind: "link", content: target}
-		case st.IsDir():
-			out[rel] = treeEntry{kind: "dir"}
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(data)
-			out[rel] = treeEntry{kind: "file", content: hex.EncodeToString(sum[:]), mode: st.Mode().Perm()}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("snapshot of %s: %v", dir, err)
-	}
-	return out
-}
-
-// diffSnapshots describes the differences between two snapshots ("" when
-// equal), at most a few lines.
-func diffSnapshots(a, b map[string]treeEntry) string {
-	var lines []string
-	for k, v := range a {
-		if w, ok := b[k]; !ok {
-			lines = append(lines, "only in first: "+k)
-		} else if v != w {
-			lines = append(lines, "differs: "+k)
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			lines = append(lines, "only in second: "+k)
-		}
-	}
-	sort.Strings(lines)
-	if len(lines) > 8 {
-		lines = append(lines[:8], "…")
-	}
-	return strings.Join(lines, "\n")
-}
+// snapshot and diffSnapshots are testkit's directory snapshots (lock
+// files beside the directory are not inside it).
+var (
+	snapshot      = testkit.Snapshot
+	diffSnapshots = testkit.DiffSnapshots
+)
 
 func sha256OfFile(t testing.TB, name string) string {
 	t.Helper()

@@ -48,7 +48,14 @@ const DefaultPlaceholder = "/opt/anaconda1anaconda2anaconda3"
 type PathEntry struct {
 	// Fields in key order, so that encoding/json writes conda's
 	// sort_keys layout.
-	Path              string   `json:"_path"`
+	Path string `json:"_path"`
+	// LinkedMtime and LinkedSize are envseal's own additions to a
+	// conda-meta record's paths_data: the file's modification time (Unix
+	// nanoseconds) and size right after linking, so that [Verify] skips
+	// hashing a file that has not been touched since. conda ignores them;
+	// records without them are hashed.
+	LinkedMtime       int64    `json:"envseal_mtime_ns,omitempty"`
+	LinkedSize        int64    `json:"envseal_size,omitempty"`
 	FileMode          FileMode `json:"file_mode,omitempty"`
 	NoLink            bool     `json:"no_link,omitempty"`
 	PathType          PathType `json:"path_type"`

@@ -37,6 +37,10 @@ type Plan struct {
 	Variables []Variable
 	// Cmd is the command line recorded as "# cmd:".
 	Cmd string
+	// Prune are prefix-relative files that no package owns, removed in
+	// the same transaction (`envseal verify --repair --prune`). Paths a
+	// package owns or links are left alone.
+	Prune []string
 }
 
 // ClobberPolicy says what [Apply] does when two packages write one path.
@@ -313,13 +317,16 @@ func linkInto(ctx context.Context, dir, finalPrefix, exe string, py *pythonInfo,
 	return nil
 }
 
-// installedRecord builds the conda-meta record of a linked package.
-func installedRecord(sp *stagedPkg) *InstalledRecord {
+// installedRecord builds the conda-meta record of a linked package whose
+// files are in the tree at dir (the new prefix or the staging area: both
+// keep a file's mtime when renamed into place).
+func installedRecord(dir string, sp *stagedPkg) *InstalledRecord {
 	r := &InstalledRecord{Record: *sp.rec}
 	if r.Fn == "" && sp.Tarball != "" {
 		r.Fn = filepath.Base(sp.Tarball)
 	}
 	slices.SortFunc(sp.out, func(a, b PathEntry) int { return strings.Compare(a.Path, b.Path) })
+	recordLinkedStat(dir, sp.out)
 	r.PathsData = sp.out
 	for _, e := range sp.out {
 		if e.PathType != PathDirectory {
@@ -411,7 +418,7 @@ func applyNew(ctx context.Context, pp prefixPaths, plan *Plan, opts *ApplyOption
 	// has it; elsewhere each conda-meta record is synced itself.
 	perFileSync := opts.NoSync || syncTreeCoversFiles
 	for _, sp := range staged {
-		r := installedRecord(sp)
+		r := installedRecord(tmp, sp)
 		if err := writeMetaRecord(meta, r, perFileSync); err != nil {
 			return nil, err
 		}

@@ -117,7 +117,7 @@ func applyInPlace(ctx context.Context, pp prefixPaths, plan *Plan, opts *ApplyOp
 		return nil, err
 	}
 	for _, sp := range staged {
-		r := installedRecord(sp)
+		r := installedRecord(stageRoot, sp)
 		if err := writeMetaRecord(stageMeta, r, opts.NoSync); err != nil {
 			return nil, err
 		}
@@ -134,6 +134,11 @@ func applyInPlace(ctx context.Context, pp prefixPaths, plan *Plan, opts *ApplyOp
 	j, err := buildJournal(prefix, staged, unlinked, owners, res)
 	if err != nil {
 		return nil, err
+	}
+	if len(plan.Prune) > 0 {
+		if err := j.addPrune(prefix, plan.Prune, owners); err != nil {
+			return nil, err
+		}
 	}
 	hist := newHistoryEntry(plan, opts, res.Linked, unlinked).format()
 	if err := ctx.Err(); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/envseal/envseal/channel"
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/testkit"
 	"github.com/envseal/envseal/resolver"
 )
 
@@ -21,16 +22,9 @@ import (
 
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/corpus/*.golden")
 
-var corpusRoot = filepath.Join("..", "..", "shared", "corpus")
+var corpusRoot = testkit.CorpusRoot()
 
-func corpusPath(tb testing.TB, parts ...string) string {
-	tb.Helper()
-	p := filepath.Join(append([]string{corpusRoot}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("corpus file not present (%s): %v", p, err)
-	}
-	return p
-}
+func corpusPath(tb testing.TB, parts ...string) string { return testkit.Corpus(tb, parts...) }
 
 // corpusIndexes are loaded once per test binary; channel.Index is safe for
 // concurrent use.

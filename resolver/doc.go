@@ -75,4 +75,8 @@
 // into an [UnsolvableError] tree in the spirit of PubGrub's reports:
 // requested specs at the top, the candidates of each requirement grouped by
 // why they fail, down to specs that match nothing or records that clash.
+//
+// It owns the solve: specs and candidate records in, []conda.Record out. It
+// imports only conda and must not import channel, env, prefix, lockfile,
+// secrets or ops, nor do any I/O.
 package resolver

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // mamba's sudoku stress channel: 81 packages sudoku_R_C with versions 1..9;
@@ -20,7 +21,7 @@ import (
 // share its row, column or box. A puzzle's givens are specs.
 
 // sudokuCorpus is the staged copy of mamba's channel.
-var sudokuCorpus = filepath.Join("..", "..", "shared", "corpus", "mamba", "libmamba", "tests", "data", "repodata", "sudoku.json")
+var sudokuCorpus = filepath.Join(testkit.CorpusRoot(), "mamba", "libmamba", "tests", "data", "repodata", "sudoku.json")
 
 // A classic puzzle with a unique solution.
 const sudokuPuzzle = `

@@ -9,23 +9,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/envseal/envseal/internal/testkit"
 )
 
-// corpusDir finds the shared corpus: $ENVSEAL_CORPUS, ../shared/corpus
-// beside the repository (CI), or /work/shared/corpus (a worktree).
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	for _, d := range []string{os.Getenv("ENVSEAL_CORPUS"), filepath.Join("..", "..", "shared", "corpus"), "/work/shared/corpus"} {
-		if d == "" {
-			continue
-		}
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			return d
-		}
-	}
-	t.Skip("shared corpus not found (set ENVSEAL_CORPUS, or put shared/ beside the repository)")
-	return ""
-}
+// corpusDir is the shared corpus (internal/testkit finds it), skipping
+// the test when it is absent.
+func corpusDir(t testing.TB) string { return testkit.Corpus(t) }
 
 // corpusFiles lists the regular files of the corpus and their total size.
 func corpusFiles(t testing.TB) ([]string, int64) {

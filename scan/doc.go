@@ -41,4 +41,9 @@
 // reported. An [Ignore] list (the .envsealignore file) holds gitignore
 // patterns, which skip whole files, and PATTERN:RULE entries, which skip one
 // rule in the files PATTERN matches.
+//
+// It owns finding plaintext secrets in files and staged blobs. It imports
+// internal helpers (internal/gitindex) and YAML only; it must not import
+// conda, env, lockfile, secrets or ops: sealed values reach it through a
+// SealedFunc.
 package scan

@@ -199,6 +199,17 @@ func TestRulesListed(t *testing.T) {
 	}
 }
 
+func TestSealedValuesPercentEncoded(t *testing.T) {
+	pw := "p@ss w/rd!" + fake(alnum, 6, 42)
+	s := New(Options{Sealed: func(yield func(string, []byte) bool) { yield("DB_PASSWORD", []byte(pw)) }})
+	text := "a\nurl: postgres://app:" + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(pw, "@", "%40"), " ", "%20"), "/", "%2F"), "!", "%21") + "@db/x\nq: ?pw=" + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(pw, "@", "%40"), " ", "+"), "/", "%2F"), "!", "%21") + "\n"
+	got := lineRules(s.Scan("c.yml", []byte(text)))
+	want := []string{"2:sealed-secret:DB_PASSWORD", "2:url-password", "3:sealed-secret:DB_PASSWORD"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v\n%s", got, want, text)
+	}
+}
+
 func TestSealedValues(t *testing.T) {
 	v1 := fake(alnum, 20, 41)
 	short := "abc"

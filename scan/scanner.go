@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"net/url"
 	"path"
 	"slices"
+	"strings"
 )
 
 // Finding is one plaintext secret: where it is and which rule found it.
@@ -119,18 +121,51 @@ func (s *Scanner) Scan(name string, data []byte) []Finding {
 			if len(value) < MinSealedLen {
 				return true
 			}
-			for off := 0; ; {
-				i := bytes.Index(data[off:], value)
-				if i < 0 {
-					break
+			// A password pasted into a URL is percent-encoded, in one of
+			// the ways Go, Python and browsers do it.
+			forms := [][]byte{value}
+			v := string(value)
+			userinfo := strings.TrimPrefix(url.UserPassword("", v).String(), ":")
+			for _, esc := range []string{url.PathEscape(v), url.QueryEscape(v), userinfo, strictEscape(v)} {
+				if !slices.ContainsFunc(forms, func(f []byte) bool { return string(f) == esc }) {
+					forms = append(forms, []byte(esc))
 				}
-				add(off+i, RuleSealedSecret, secret)
-				off += i + len(value)
+			}
+			for k, form := range forms {
+				for off := 0; ; {
+					i := bytes.Index(data[off:], form)
+					if i < 0 {
+						break
+					}
+					add(off+i, RuleSealedSecret, secret)
+					off += i + len(form)
+				}
+				if k > 0 {
+					clear(form) // our copy; value is the caller's
+				}
 			}
 			return true
 		})
 	}
 	return dedupe(out)
+}
+
+// strictEscape percent-encodes every byte but RFC 3986's unreserved ones,
+// as Python's quote(s, safe="") and most credential helpers do.
+func strictEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }
 
 func dedupe(fs []Finding) []Finding {

@@ -201,4 +201,8 @@
 // effort: the Go runtime may have copied the bytes, strings (such as a
 // passphrase) cannot be cleared, and slices returned by [Opened.Get] belong
 // to the caller.
+//
+// It owns sealing, opening and re-keying secrets. It imports only the
+// standard library, golang.org/x/crypto, age and YAML; it must not import
+// any other envseal package (it knows nothing of conda or lockfiles).
 package secrets

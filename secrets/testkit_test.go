@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"filippo.io/age/armor"
+
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // testkitDir holds a copy of the C2SP/CCTV age test vectors (see
@@ -181,18 +183,8 @@ func TestAgeTestkit(t *testing.T) {
 // The corpus is $ENVSEAL_CORPUS, else ../shared/corpus beside the repository
 // (CI), else /work/shared/corpus (a worktree that is not beside it).
 func TestAgeTestkitCorpus(t *testing.T) {
-	var dir string
-	var entries []os.DirEntry
-	var err error
-	for _, root := range []string{os.Getenv("ENVSEAL_CORPUS"), filepath.Join("..", "..", "shared", "corpus"), "/work/shared/corpus"} {
-		if root == "" {
-			continue
-		}
-		dir = filepath.Join(root, "age-testkit")
-		if entries, err = os.ReadDir(dir); err == nil {
-			break
-		}
-	}
+	dir := filepath.Join(testkit.CorpusRoot(), "age-testkit")
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Skipf("shared corpus not present (%v); testdata/age-testkit is used on its own", err)
 	}

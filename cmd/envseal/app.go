@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
+	"github.com/envseal/envseal/ops"
 	"github.com/envseal/envseal/resolver"
 	"github.com/envseal/envseal/secrets"
 	"github.com/urfave/cli/v2"
@@ -23,7 +23,11 @@ const (
 	exitUnsolvable  = 3
 	exitIntegrity   = 4
 	exitFound       = 6 // envseal scan found plaintext secrets
+	exitDrift       = 7 // envseal verify found drift
 	exitInterrupted = 130
+	// exitNoIdentity: a secrets section nobody here can open is not the
+	// same failure as one that was tampered with (README).
+	exitNoIdentity = 5
 )
 
 // streams are the standard streams a command reads and writes; tests pass
@@ -34,13 +38,12 @@ type streams struct {
 	Err io.Writer
 }
 
-// usageError is a mistake in how the command was called (exit 2).
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
+// usageError is a mistake in how the command was called (exit 2); the
+// library reports its own the same way.
+type usageError = ops.UsageError
 
 func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
+	return &usageError{Msg: fmt.Sprintf(format, args...)}
 }
 
 // silentError carries an exit code for a failure whose message has already
@@ -57,17 +60,38 @@ func (e *silentError) ExitCode() int { return e.code }
 // run is the whole program: tests call it with buffers and an environment
 // of their own ("KEY=value" entries, as os.Environ gives).
 func run(ctx context.Context, args []string, io streams, environ []string) int {
-	app := newApp(io, environ)
+	app := newApp(io, environ, args)
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
 	}
 	code := exitCode(ctx, err)
 	var silent *silentError
-	if !errors.As(err, &silent) {
+	var child *ops.ExitError // the child spoke for itself
+	switch {
+	case errors.As(err, &silent), errors.As(err, &child):
+	case wantsJSON(args):
+		// Every --json failure is JSON on stdout: error, exit_code and,
+		// where known, guidance (README).
+		writeJSONError(io.Out, err, code)
+	default:
 		fmt.Fprintf(io.Err, "envseal: %v\n", err)
 	}
 	return code
+}
+
+// wantsJSON reports whether the command line asks for --json (before a
+// "--" that starts a child's arguments).
+func wantsJSON(args []string) bool {
+	for _, a := range args[1:] {
+		if a == "--" {
+			return false
+		}
+		if a == "--json" || a == "--json=true" {
+			return true
+		}
+	}
+	return false
 }
 
 // exitCode maps an error to the process exit status.
@@ -77,19 +101,20 @@ func exitCode(ctx context.Context, err error) int {
 	// (pip, an activation script) also has ExitCode, but its status is not
 	// one of envseal's (pip's 2 is not a usage error, nor its 4 tampering).
 	var ec *silentError
+	var child *ops.ExitError
+	var unsat *resolver.UnsolvableError
+	var integrity *secrets.IntegrityError
+	var badVersion *secrets.VersionError
+	var noID *ops.NoIdentityError
 	switch {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return exitInterrupted
 	case errors.As(err, &ec):
 		return ec.ExitCode()
+	case errors.As(err, &child):
+		return child.Code
 	case errors.As(err, &ue):
 		return exitUsage
-	}
-	var unsat *resolver.UnsolvableError
-	var integrity *secrets.IntegrityError
-	var badVersion *secrets.VersionError
-	var noID *noIdentityError
-	switch {
 	case errors.As(err, &unsat):
 		return exitUnsolvable
 	case errors.As(err, &integrity), errors.As(err, &badVersion):
@@ -100,15 +125,8 @@ func exitCode(ctx context.Context, err error) int {
 	return exitError
 }
 
-func newApp(s streams, environ []string) *cli.App {
-	vars := make(map[string]string, len(environ))
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			vars[k] = v
-		}
-	}
-	lookupEnv := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
-	g := &globals{streams: s, lookupEnv: lookupEnv, environ: append([]string(nil), environ...)}
+func newApp(s streams, environ, args []string) *cli.App {
+	g := &globals{streams: s, environ: append([]string(nil), environ...), args: args}
 	app := &cli.App{
 		Name:      "envseal",
 		Usage:     "conda-compatible environments with secrets sealed in the lockfile",
@@ -121,12 +139,13 @@ func newApp(s streams, environ []string) *cli.App {
 		ExitErrHandler:  func(*cli.Context, error) {},
 		HideHelpCommand: true,
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
-			return &usageError{msg: err.Error()}
+			return &usageError{Msg: suggestFlag(err, c.App.Flags)}
 		},
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more about what happens"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "say less"},
 		},
+		Before: func(c *cli.Context) error { g.verbose = c.Bool("verbose"); return nil },
 		// -v is --verbose, as in conda; the version is --version / -V.
 		HideVersion: true,
 		Commands: []*cli.Command{
@@ -156,32 +175,78 @@ func newApp(s streams, environ []string) *cli.App {
 			indexCommand(g),
 			scanCommand(g),
 			guardCommand(g),
+			treeCommand(g),
+			configCommand(g),
+			envCommand(g),
+			completionCommand(g),
+			verifyCommand(g),
+			kernelCommand(g),
 		},
 	}
 	for _, c := range app.Commands {
-		setUsageErrors(c)
+		setUsageErrors(c, "envseal "+c.Name)
 	}
+	app.Commands = append(app.Commands, completeCommand(g, func() *cli.App { return app }))
+	app.Action = unknownCommand("envseal", app.Commands, func(c *cli.Context) error { return cli.ShowAppHelp(c) })
 	return app
 }
 
-// setUsageErrors makes flag-parsing failures of every subcommand exit 2.
-func setUsageErrors(c *cli.Command) {
+// setUsageErrors makes flag-parsing failures of every subcommand exit 2
+// and suggests the nearest flag; a command with subcommands and no action
+// of its own refuses (and suggests for) a word that names none of them.
+func setUsageErrors(c *cli.Command, path string) {
 	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return &usageError{msg: fmt.Sprintf("%s: %v", c.Name, err)}
+		return &usageError{Msg: fmt.Sprintf("%s: %s", c.Name, suggestFlag(err, c.Flags))}
+	}
+	if len(c.Subcommands) > 0 && c.Action == nil {
+		c.Action = unknownCommand(path, c.Subcommands, nil)
 	}
 	for _, sub := range c.Subcommands {
-		setUsageErrors(sub)
+		setUsageErrors(sub, path+" "+sub.Name)
 	}
 }
 
 // globals is what every subcommand shares: streams and environment access.
 type globals struct {
 	streams
-	lookupEnv func(string) (string, bool)
-	environ   []string // the process environment, "KEY=value"
+	environ []string // the process environment, "KEY=value"
+	args    []string // the command line, recorded in conda-meta/history
+	verbose bool     // -v/--verbose before the command
 }
 
-func (g *globals) getenv(key string) string {
-	v, _ := g.lookupEnv(key)
-	return v
+// host is what the library is told about this process: the environment,
+// the command line, and where its messages go. render receives the
+// events of the command's own (plans, changes); warnings and notices go
+// to stderr.
+func (g *globals) host(quiet bool, render func(ops.Event)) ops.Host {
+	return ops.Host{Environ: g.environ, Events: eventFunc(func(e ops.Event) {
+		switch e := e.(type) {
+		case *ops.Warning:
+			fmt.Fprintf(g.Err, "envseal: warning: %s\n", e.Msg)
+		case *ops.ConfigWarning:
+			fmt.Fprintln(g.Err, "warning:", e.Msg)
+		case *ops.Notice:
+			fmt.Fprintf(g.Err, "envseal: %s\n", e.Msg)
+		default:
+			if render != nil {
+				render(e)
+			}
+		}
+	}), Log: g.Err, Quiet: quiet, Verbose: g.verbose, Args: g.args, Version: version}
+}
+
+// eventFunc adapts a function to ops.Events.
+type eventFunc func(ops.Event)
+
+func (f eventFunc) Event(e ops.Event) { f(e) }
+
+// jsonErrors prints a failure of a --json command in conda's JSON error
+// shape on stdout and keeps its exit code.
+func jsonErrors(c *cli.Context, out io.Writer, err error) error {
+	if err != nil && c.Bool("json") {
+		code := exitCode(c.Context, err)
+		writeJSONError(out, err, code)
+		return &silentError{code: code, err: err}
+	}
+	return err
 }

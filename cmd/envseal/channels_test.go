@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,9 +16,7 @@ import (
 	"testing"
 
 	"github.com/envseal/envseal/conda"
-	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/lockfile"
-	"github.com/envseal/envseal/resolver"
 )
 
 // asMainEnv makes the test binary run envseal's main instead of the tests.
@@ -437,82 +432,6 @@ func TestCorpusNoDefaultsLock(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(l.Metadata.Channels, " "), "nodefaults") {
 		t.Errorf("metadata channels %q hold the marker", l.Metadata.Channels)
-	}
-}
-
-// conda-lock's test-channel-inversion: channels conda-forge then defaults,
-// and "defaults::libgomp". The spec's channel is the lower one; with
-// default_channels at a mirror "defaults" means the mirror's pkgs/main.
-// Under flexible priority libgomp comes from defaults and zlib from
-// conda-forge (conda-lock's expected answer, with mamba's default flexible
-// priority); under strict priority conda-forge's libgomp hides the lower
-// channel's, as in conda and libmamba.
-func TestCorpusChannelInversion(t *testing.T) {
-	f, err := env.ReadFile(filepath.Join(corpusDir(t), "conda-lock", "tests", "test-channel-inversion", "environment.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newMirror(t)
-	g := &globals{streams: streams{Out: io.Discard, Err: io.Discard}, lookupEnv: func(string) (string, bool) { return "", false }}
-	for _, tc := range []struct {
-		priority resolver.ChannelPriority
-		want     string
-	}{
-		{resolver.Flexible, "libgomp pkgs/main, zlib conda-forge"},
-		{resolver.Strict, "not found"},
-	} {
-		t.Run(tc.priority.String(), func(t *testing.T) {
-			home := t.TempDir()
-			cfg, err := loadConfig(func(k string) string {
-				return map[string]string{"HOME": home, "ENVSEAL_ROOT": filepath.Join(home, "root")}[k]
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			setup := &channelSetup{
-				cfg:      cfg,
-				chCfg:    conda.ChannelConfig{Alias: m.URL, DefaultChannels: []string{m.URL + "/pkgs/main"}},
-				platform: conda.Linux64,
-			}
-			if err := setup.addChannels(f.Channels); err != nil {
-				t.Fatal(err)
-			}
-			specs, err := fileSpecs(f, conda.Linux64, setup.chCfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := setup.addSpecChannels(specs); err != nil {
-				t.Fatal(err)
-			}
-			var names []string
-			for _, ch := range setup.channels {
-				names = append(names, ch.Name())
-			}
-			if strings.Join(names, " ") != "conda-forge pkgs/main" {
-				t.Fatalf("channels %v: defaults:: must add nothing when defaults is searched", names)
-			}
-			in := &solveInput{cfg: setup.cfg, setup: setup, specs: specs, priority: tc.priority}
-			sol, _, err := g.solve(context.Background(), in, nil)
-			var got string
-			var nf *resolver.PackagesNotFoundError
-			switch {
-			case errors.As(err, &nf):
-				got = "not found"
-			case err != nil:
-				got = err.Error()
-			default:
-				var parts []string
-				for _, r := range sol.Records {
-					if r.Name == "libgomp" || r.Name == "zlib" {
-						parts = append(parts, r.Name+" "+r.Channel)
-					}
-				}
-				got = strings.Join(parts, ", ")
-			}
-			if got != tc.want {
-				t.Errorf("got %s (%v), want %s", got, err, tc.want)
-			}
-		})
 	}
 }
 

@@ -2,11 +2,12 @@ package main
 
 import (
 	"fmt"
+	"github.com/envseal/envseal/internal/progress"
 	"io"
-	"strings"
+	"path/filepath"
 
 	"github.com/envseal/envseal/conda"
-	"github.com/envseal/envseal/env"
+	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -24,93 +25,92 @@ conda's rules and shows the plan. With --dry-run nothing is changed;
 }
 
 func (g *globals) create(c *cli.Context) error {
-	asJSON := c.Bool("json")
-	err := g.doCreate(c)
-	if err != nil && asJSON {
-		writeJSONError(g.Out, err)
-		return &silentError{code: exitCode(c.Context, err), err: err}
+	isLock := false
+	if f := c.String("file"); f != "" {
+		var err error
+		if isLock, err = ops.IsLockFile(f); err != nil {
+			return jsonErrors(c, g.Out, err)
+		}
 	}
-	return err
+	asJSON, dryRun := c.Bool("json"), c.Bool("dry-run")
+	quiet := asJSON || c.Bool("quiet")
+	if isLock {
+		return jsonErrors(c, g.Out, g.createFromLock(c, quiet))
+	}
+	o := ops.CreateOptions{Host: g.host(quiet, func(e ops.Event) {
+		if p, ok := e.(*ops.PlanReady); ok && !quiet {
+			writePlanTable(g.Out, p.Plan, p.Plan.Records)
+		}
+	}), LockedOptions: lockedOptions(c), DryRun: dryRun}
+	res, err := ops.Create(c.Context, o)
+	if err != nil {
+		return jsonErrors(c, g.Out, err)
+	}
+	switch {
+	case asJSON:
+		return writePlanJSON(g.Out, res.Plan, res.Plan.Records, dryRun)
+	case dryRun:
+		writePlanTable(g.Out, res.Plan, res.Plan.Records)
+	case !c.Bool("quiet"):
+		fmt.Fprintf(g.Out, "Created %s (%d packages).\n", res.Prefix, len(res.Plan.Records))
+		g.runHint(c, res.Prefix)
+	}
+	return nil
 }
 
-func (g *globals) doCreate(c *cli.Context) error {
-	cfg, err := loadConfig(g.getenv)
+// runHint says how to use a new environment, in the words the user chose
+// (-p PATH only when they gave a path), and only on a terminal: logs and
+// pipes get no hints.
+func (g *globals) runHint(c *cli.Context, prefix string) {
+	if !g.terminal() {
+		return
+	}
+	where := "-n " + filepath.Base(prefix)
+	if c.String("prefix") != "" {
+		where = "-p " + c.String("prefix")
+	}
+	fmt.Fprintf(g.Out, "Run a command in it with:\n\n    envseal run %s -- COMMAND\n\n", where)
+}
+
+// createFromLock creates an environment from a lockfile, without solving.
+func (g *globals) createFromLock(c *cli.Context, quiet bool) error {
+	asJSON, dryRun := c.Bool("json"), c.Bool("dry-run")
+	o := ops.CreateOptions{Host: g.host(quiet, func(e ops.Event) {
+		if p, ok := e.(*ops.LockedPlanReady); ok && !asJSON && (!quiet || dryRun) {
+			fmt.Fprintf(g.Out, "\n## Package Plan (from %s, %s, no solving) ##\n\n  environment location: %s\n\n", p.File, p.Platform, p.Prefix)
+			for _, r := range p.Records {
+				fmt.Fprintf(g.Out, "    %-24s %-14s %s\n", r.Name, r.Version.String(), r.Build)
+			}
+			fmt.Fprintln(g.Out)
+		}
+	}), LockedOptions: lockedOptions(c), DryRun: dryRun}
+	res, err := ops.CreateFromLock(c.Context, o)
 	if err != nil {
 		return err
 	}
-	if f := c.String("file"); f != "" {
-		isLock, err := isLockFile(f)
-		if err != nil {
-			return err
+	if asJSON {
+		link := make([]map[string]any, 0, len(res.Locked))
+		for _, r := range res.Locked {
+			link = append(link, ops.DistJSON(r, ""))
 		}
-		if isLock {
-			return g.createFromLock(c, cfg)
-		}
+		return writeJSON(g.Out, map[string]any{"success": true, "dry_run": dryRun, "prefix": res.Prefix,
+			"actions": map[string]any{"LINK": link, "PREFIX": res.Prefix}})
 	}
-	in, err := g.readSolveInput(c, cfg)
-	if err != nil {
-		return err
-	}
-	if c.Bool("dry-run") {
-		sol, _, err := g.solve(c.Context, in, nil)
-		if err != nil {
-			return err
-		}
-		if c.Bool("json") {
-			return writePlanJSON(g.Out, in, sol.Records, true)
-		}
-		writePlanTable(g.Out, in, sol.Records)
-		return nil
-	}
-	if in.prefix == "" {
-		return usagef("create: give -n NAME or -p PREFIX (or a name in the environment file)")
-	}
-	if prefixExists(in.prefix) {
-		return fmt.Errorf("an environment already exists at %s: change it with `envseal install -p %s`, or remove it first with `envseal remove -p %s --all`", in.prefix, in.prefix, in.prefix)
-	}
-	sol, _, err := g.solve(c.Context, in, nil)
-	if err != nil {
-		return err
-	}
-	quiet := c.Bool("json") || c.Bool("quiet")
-	if !quiet {
-		writePlanTable(g.Out, in, sol.Records)
-	}
-	var vars []env.Variable
-	if in.file != nil {
-		vars = append([]env.Variable{}, in.file.Variables...)
-	}
-	ch := change{link: dependencyOrder(sol.Records)}
-	if _, err := g.apply(c.Context, in.cfg, ch, applyOptions{
-		prefix:      in.prefix,
-		requested:   requestedNames(in.specs),
-		updateSpecs: specStrings(in.specs),
-		variables:   vars,
-		quiet:       quiet,
-		urlFor:      in.setup.credentialedURL,
-	}); err != nil {
-		return err
-	}
-	if err := g.installPipSection(c.Context, in.prefix, c.String("file"), in.file, quiet); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return writePlanJSON(g.Out, in, sol.Records, false)
-	}
-	if !c.Bool("quiet") {
-		fmt.Fprintf(g.Out, "Created %s (%d packages).\nRun a command in it with:\n\n    envseal run -p %s -- COMMAND\n\n", in.prefix, len(sol.Records), in.prefix)
+	if !quiet && !dryRun {
+		fmt.Fprintf(g.Out, "Created %s from %s (%d packages).\n", res.Prefix, c.String("file"), res.Packages)
+		g.runHint(c, res.Prefix)
 	}
 	return nil
 }
 
 // writePlanTable prints the records to link as conda prints a plan.
-func writePlanTable(w io.Writer, in *solveInput, recs []*conda.Record) {
-	if in.prefix != "" {
-		fmt.Fprintf(w, "\n## Package Plan ##\n\n  environment location: %s\n\n", in.prefix)
+func writePlanTable(w io.Writer, in *ops.Plan, recs []*conda.Record) {
+	if in.Prefix != "" {
+		fmt.Fprintf(w, "\n## Package Plan ##\n\n  environment location: %s\n\n", in.Prefix)
 	} else {
 		fmt.Fprintf(w, "\n## Package Plan ##\n\n")
 	}
-	fmt.Fprintf(w, "  The following NEW packages will be INSTALLED (platform %s):\n\n", in.setup.platform)
+	fmt.Fprintf(w, "  The following NEW packages will be INSTALLED (platform %s):\n\n", in.Platform)
 	nameW, verW, buildW, chW := 4, 7, 5, 7
 	for _, r := range recs {
 		nameW = max(nameW, len(r.Name))
@@ -127,70 +127,12 @@ func writePlanTable(w io.Writer, in *solveInput, recs []*conda.Record) {
 	fmt.Fprintf(w, "\n  %d packages, %s to download\n\n", len(recs), humanBytes(total))
 }
 
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-// linkAction is one entry of conda's actions.LINK list.
-func linkAction(r *conda.Record, in *solveInput) map[string]any {
-	base := ""
-	if ch, ok := in.setup.channelByName(r.Channel); ok {
-		base = ch.BaseURL()
-	}
-	return distJSON(r, base)
-}
-
-// distJSON is a record in the shape of conda's LINK actions and
-// `conda list --json`; base "" is taken from the record's URL.
-func distJSON(r *conda.Record, base string) map[string]any {
-	if base == "" {
-		if i := strings.LastIndex(r.URL, "/"+r.Subdir+"/"); i >= 0 {
-			base = r.URL[:i]
-		}
-	}
-	return map[string]any{
-		"base_url":     base,
-		"build_number": r.BuildNumber,
-		"build_string": r.Build,
-		"channel":      r.Channel,
-		"dist_name":    r.DistName(),
-		"name":         r.Name,
-		"platform":     r.Subdir,
-		"version":      r.Version.String(),
-	}
-}
+// humanBytes is the one rule for sizes envseal prints (plans, download
+// bars, clean): decimal units, as the progress bars count them, so a
+// plan's total and its bar's total are the same number.
+func humanBytes(n int64) string { return progress.FormatBytes(n) }
 
 // writePlanJSON prints the plan in conda's create/install --json shape.
-func writePlanJSON(w io.Writer, in *solveInput, recs []*conda.Record, dryRun bool) error {
-	link := make([]map[string]any, 0, len(recs))
-	fetch := make([]map[string]any, 0, len(recs))
-	for _, r := range recs {
-		link = append(link, linkAction(r, in))
-		fetch = append(fetch, searchRecord(r, in.setup))
-	}
-	actions := map[string]any{"LINK": link, "FETCH": fetch}
-	if in.prefix != "" {
-		actions["PREFIX"] = in.prefix
-	}
-	out := map[string]any{"success": true, "dry_run": dryRun, "actions": actions}
-	if in.prefix != "" {
-		out["prefix"] = in.prefix
-	}
-	// Not in conda's shape: the virtual packages the solve assumed, and
-	// whether they were defaults for a foreign platform.
-	vps := make([]map[string]any, 0, len(in.virtual))
-	for _, v := range in.virtual {
-		vps = append(vps, map[string]any{"name": v.Name, "version": v.Version, "build": v.Build, "defaulted": v.Defaulted})
-	}
-	out["platform"] = string(in.setup.platform)
-	out["virtual_packages"] = vps
-	return writeJSON(w, out)
+func writePlanJSON(w io.Writer, in *ops.Plan, recs []*conda.Record, dryRun bool) error {
+	return writeJSON(w, in.CondaJSON(recs, dryRun))
 }

@@ -2,9 +2,8 @@ package main
 
 import (
 	"fmt"
-	"os"
 
-	"github.com/envseal/envseal/guard"
+	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -23,14 +22,7 @@ already there is kept and runs first. uninstall removes ours and puts it back.`,
 					&cli.StringFlag{Name: "envseal", Usage: "the envseal executable the hook runs (default: this one)"},
 				},
 				Action: func(c *cli.Context) error {
-					bin := c.String("envseal")
-					if bin == "" {
-						var err error
-						if bin, err = os.Executable(); err != nil {
-							return fmt.Errorf("finding the envseal executable (give --envseal PATH): %w", err)
-						}
-					}
-					res, err := guard.Install(c.Context, ".", guard.Options{Command: bin})
+					res, err := ops.GuardInstall(c.Context, ops.GuardOptions{Envseal: c.String("envseal")})
 					if err != nil {
 						return err
 					}
@@ -50,7 +42,7 @@ already there is kept and runs first. uninstall removes ours and puts it back.`,
 				Name:  "uninstall",
 				Usage: "remove the pre-commit hook (and put back the one it chained)",
 				Action: func(c *cli.Context) error {
-					res, err := guard.Uninstall(c.Context, ".")
+					res, err := ops.GuardUninstall(c.Context, ops.GuardOptions{})
 					if err != nil {
 						return err
 					}

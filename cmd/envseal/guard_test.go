@@ -189,11 +189,11 @@ variables:
 	}
 
 	// export from a prefix made before the import never writes the value.
-	state := `{"env_vars": {"AWS_ACCESS_KEY_ID": "` + awsKey + `", "LOG_LEVEL": "debug"}}`
+	state := `{"env_vars": {"AWS_ACCESS_KEY_ID": "` + awsKey + `", "OLD_NAME": "` + dbPassword + `", "LOG_LEVEL": "debug"}}`
 	if err := os.WriteFile(filepath.Join(prefix, "conda-meta", "state"), []byte(state), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out := g.envseal("", "export", "-p", prefix); strings.Contains(out, awsKey) || !strings.Contains(out, "LOG_LEVEL") {
+	if out := g.envseal("", "export", "-p", prefix); strings.Contains(out, awsKey) || strings.Contains(out, dbPassword) || !strings.Contains(out, "LOG_LEVEL") {
 		t.Errorf("export:\n%s", out)
 	}
 

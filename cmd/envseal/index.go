@@ -2,9 +2,8 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
-	"github.com/envseal/envseal/internal/indexer"
+	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -27,19 +26,12 @@ read one package name at a time.`,
 			if c.NArg() != 1 {
 				return usagef("index: want exactly one DIR, got %d arguments", c.NArg())
 			}
-			dir, err := filepath.Abs(c.Args().First())
+			res, err := ops.Index(c.Context, ops.IndexOptions{Dir: c.Args().First(), Shards: c.Bool("shards")})
 			if err != nil {
 				return err
 			}
-			index := indexer.Index
-			if c.Bool("shards") {
-				index = indexer.IndexShards
-			}
-			if err := index(c.Context, dir); err != nil {
-				return err
-			}
 			if !c.Bool("quiet") {
-				fmt.Fprintf(g.Out, "indexed %s\n", dir)
+				fmt.Fprintf(g.Out, "indexed %s\n", res.Dir)
 			}
 			return nil
 		},

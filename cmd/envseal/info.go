@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 
-	"github.com/envseal/envseal/conda"
 	conf "github.com/envseal/envseal/config"
-	"github.com/envseal/envseal/internal/hostinfo"
+	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -23,65 +21,14 @@ func infoCommand(g *globals) *cli.Command {
 	}
 }
 
-// virtualPackages returns the virtual packages for plat: detected on this
-// machine when plat is the host's, else defaults for the foreign platform
-// (marked Defaulted); CONDA_OVERRIDE_* apply either way.
-func (g *globals) virtualPackages(plat conda.Platform) ([]conda.VirtualPackage, error) {
-	return hostinfo.Detect(plat, g.lookupEnv)
-}
-
 func (g *globals) info(c *cli.Context) error {
-	cfg, err := loadConfig(g.getenv)
+	res, err := ops.Info(c.Context, ops.InfoOptions{Host: g.host(true, nil), Platform: c.String("platform")})
 	if err != nil {
 		return err
 	}
-	plat, err := g.targetPlatform(c.String("platform"))
-	if err != nil {
-		return err
-	}
-	vps, err := g.virtualPackages(plat)
-	if err != nil {
-		return err
-	}
-	chCfg := cfg.channelConfig("")
-	var channelURLs []string
-	for _, name := range cfg.Channels {
-		ch, err := conda.ParseChannel(name, chCfg)
-		if err != nil {
-			return fmt.Errorf("configured channel: %w", err)
-		}
-		members, err := conda.ExpandChannel(ch, chCfg, plat)
-		if err != nil {
-			return err
-		}
-		for _, m := range members {
-			channelURLs = append(channelURLs, m.SubdirURL(plat), m.SubdirURL("noarch"))
-		}
-	}
+	cfg, plat, vps, channelURLs := res.Config, res.Platform, res.Virtual, res.ChannelURLs
 	if c.Bool("json") {
-		virtual := make([][]string, len(vps))
-		var defaulted []string
-		for i, v := range vps {
-			virtual[i] = []string{v.Name, v.Version, v.Build}
-			if v.Defaulted {
-				defaulted = append(defaulted, v.Name)
-			}
-		}
-		return writeJSON(g.Out, map[string]any{
-			"envseal_version":        version,
-			"platform":               string(plat),
-			"host_platform":          string(conda.HostPlatform()),
-			"virtual_pkgs":           virtual,
-			"virtual_pkgs_defaulted": nonNil(defaulted),
-			"root_prefix":            cfg.Root,
-			"pkgs_dirs":              cfg.PkgsDirs,
-			"envs_dirs":              cfg.EnvsDirs,
-			"channels":               channelURLs,
-			"channel_priority":       cfg.ChannelPriority,
-			"config_files":           nonNil(cfg.Files),
-			"config_sources":         cfg.sources(),
-			"go_version":             runtime.Version(),
-		})
+		return writeJSON(g.Out, res.CondaJSON(version))
 	}
 	w := g.Out
 	row := func(k, v string) { fmt.Fprintf(w, "%24s : %s\n", k, v) }
@@ -108,9 +55,8 @@ func (g *globals) info(c *cli.Context) error {
 	} else {
 		row("config files", strings.Join(cfg.Files, "\n"+strings.Repeat(" ", 27)))
 	}
-	src := cfg.sources()
 	for _, k := range conf.Keys() {
-		if o := src[k]; len(o) > 0 {
+		if o := res.Sources[k]; len(o) > 0 {
 			row(k, strings.Join(o, ", "))
 		}
 	}

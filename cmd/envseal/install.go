@@ -1,16 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
-	"github.com/envseal/envseal/conda"
-	"github.com/envseal/envseal/env"
+	"github.com/envseal/envseal/ops"
 	pfx "github.com/envseal/envseal/prefix"
 	"github.com/urfave/cli/v2"
 )
@@ -53,193 +48,72 @@ func removeCommand(g *globals) *cli.Command {
 	}
 }
 
-// existingPrefix resolves -n/-p (or the active environment) to a prefix
-// that must hold an environment, after finishing or rolling back any
-// transaction a killed envseal left in it.
-func (g *globals) existingPrefix(c *cli.Context, cfg *config) (string, error) {
-	_, prefix, err := g.targetPrefix(c, cfg, nil)
-	if err != nil {
-		return "", err
-	}
-	if prefix == "" {
-		prefix = g.getenv("CONDA_PREFIX")
-	}
-	if prefix == "" {
-		return "", usagef("%s: give -n NAME or -p PREFIX (no environment is active)", c.Command.Name)
-	}
-	if !prefixExists(prefix) {
-		if _, err := os.Stat(prefix); err == nil {
-			if err := pfx.Recover(c.Context, prefix); err != nil {
-				return "", err
-			}
-		}
-		if !prefixExists(prefix) {
-			return "", fmt.Errorf("no environment at %s (create one with `envseal create`)", prefix)
-		}
-	}
-	if err := pfx.Recover(c.Context, prefix); err != nil {
-		return "", fmt.Errorf("recovering %s: %w", prefix, err)
-	}
-	return prefix, nil
-}
-
-// modify is install and update: solve the environment's requested specs
-// plus the new ones against what is installed, then apply the difference.
+// modify is install and update.
 func (g *globals) modify(c *cli.Context, verb string) error {
-	err := g.doModify(c, verb)
-	if err != nil && c.Bool("json") {
-		writeJSONError(g.Out, err)
-		return &silentError{code: exitCode(c.Context, err), err: err}
-	}
-	return err
-}
-
-func (g *globals) doModify(c *cli.Context, verb string) error {
-	cfg, err := loadConfig(g.getenv)
-	if err != nil {
-		return err
-	}
+	asJSON, dryRun := c.Bool("json"), c.Bool("dry-run")
+	quiet := asJSON || c.Bool("quiet")
 	if verb == "install" {
 		isLock := c.Bool("locked")
 		if f := c.String("file"); f != "" && !isLock {
-			if isLock, err = isLockFile(f); err != nil {
-				return err
+			var err error
+			if isLock, err = ops.IsLockFile(f); err != nil {
+				return jsonErrors(c, g.Out, err)
 			}
 		}
 		if isLock {
-			return g.installLocked(c, cfg)
+			return jsonErrors(c, g.Out, g.installLocked(c))
 		}
 	}
-	prefix, err := g.existingPrefix(c, cfg)
+	h := g.host(quiet, func(e ops.Event) {
+		if ch, ok := e.(*ops.ChangeReady); ok && !quiet {
+			writeChangeTable(g.Out, ch.Prefix, ch.Change, ch.Installed)
+		}
+	})
+	var res *ops.InstallResult
+	var err error
+	if verb == "update" {
+		res, err = ops.Update(c.Context, ops.UpdateOptions{Host: h, SolveOptions: solveOptions(c), All: c.Bool("all"), DryRun: dryRun})
+	} else {
+		res, err = ops.Install(c.Context, ops.InstallOptions{Host: h, LockedOptions: lockedOptions(c), DryRun: dryRun})
+	}
 	if err != nil {
-		return err
+		return jsonErrors(c, g.Out, err)
 	}
-	pd, err := g.readPrefix(c, prefix)
-	if err != nil {
-		return err
-	}
-	in, err := g.readSolveInput(c, cfg)
-	if err != nil {
-		return err
-	}
-	in.prefix, in.name = prefix, filepath.Base(prefix)
-	newSpecs := in.specs
-	installed := make([]*conda.Record, 0, len(pd.Records))
-	for _, r := range pd.Records {
-		installed = append(installed, &r.Record)
-	}
-	switch verb {
-	case "update":
-		if c.Bool("all") {
-			installed = nil
-		} else {
-			if len(newSpecs) == 0 {
-				return usagef("update: name the packages to update, or --all")
-			}
-			drop := map[string]bool{}
-			for _, s := range newSpecs {
-				if pd.Record(s.Name) == nil {
-					return fmt.Errorf("update: %s is not installed in %s", s.Name, prefix)
-				}
-				drop[s.Name] = true
-			}
-			kept := installed[:0]
-			for _, r := range installed {
-				if !drop[r.Name] {
-					kept = append(kept, r)
-				}
-			}
-			installed = kept
-		}
-	case "install":
-		if len(newSpecs) == 0 {
-			return usagef("install: nothing to install: give specs or -f environment.yml")
-		}
-	}
-	// The history's specs still hold; a new spec for the same name
-	// replaces the old one.
-	in.specs = mergeSpecs(pd.RequestedSpecs(), newSpecs)
-	if len(in.specs) == 0 {
-		for _, r := range pd.Records {
-			s, _ := conda.ParseMatchSpec(r.Name)
-			in.specs = append(in.specs, s)
-		}
-	}
-	sol, _, err := g.solve(c.Context, in, installed)
-	if err != nil {
-		return err
-	}
-	ch := diffPrefix(sol.Records, pd.Records)
-	quiet := c.Bool("json") || c.Bool("quiet")
-	if len(ch.link) == 0 && len(ch.unlink) == 0 {
-		if !c.Bool("dry-run") {
-			if err := g.installPipSection(c.Context, prefix, c.String("file"), in.file, quiet); err != nil {
-				return err
-			}
-		}
-		if c.Bool("json") {
-			return writeJSON(g.Out, map[string]any{"success": true, "message": "All requested packages already installed."})
-		}
+	switch {
+	case res.UpToDate && asJSON:
+		return writeJSON(g.Out, map[string]any{"success": true, "message": "All requested packages already installed."})
+	case res.UpToDate:
 		fmt.Fprintln(g.Out, "# All requested packages already installed.")
-		return nil
-	}
-	if !quiet {
-		writeChangeTable(g.Out, prefix, ch, pd)
-	}
-	if c.Bool("dry-run") {
-		if c.Bool("json") {
-			return writePlanJSON(g.Out, in, ch.link, true)
-		}
-		return nil
-	}
-	var vars []env.Variable
-	if in.file != nil {
-		vars = append([]env.Variable{}, in.file.Variables...)
-	}
-	if _, err := g.apply(c.Context, cfg, ch, applyOptions{
-		prefix:      prefix,
-		requested:   requestedNames(newSpecs),
-		updateSpecs: specStrings(newSpecs),
-		variables:   vars,
-		quiet:       quiet,
-		urlFor:      in.setup.credentialedURL,
-	}); err != nil {
-		return err
-	}
-	if err := g.installPipSection(c.Context, prefix, c.String("file"), in.file, quiet); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return writePlanJSON(g.Out, in, ch.link, false)
+	case asJSON:
+		return writePlanJSON(g.Out, res.Plan, res.Change.Link, dryRun)
 	}
 	return nil
 }
 
-// mergeSpecs parses the history specs and lets a new spec replace an old
-// one of the same name.
-func mergeSpecs(history []string, newSpecs []conda.MatchSpec) []conda.MatchSpec {
-	replaced := map[string]bool{}
-	for _, s := range newSpecs {
-		replaced[s.Name] = true
-	}
-	var out []conda.MatchSpec
-	for _, h := range history {
-		s, err := conda.ParseMatchSpec(h)
-		if err != nil || replaced[s.Name] {
-			continue
+// installLocked makes an existing environment match a lockfile.
+func (g *globals) installLocked(c *cli.Context) error {
+	quiet := c.Bool("quiet")
+	h := g.host(quiet, func(e ops.Event) {
+		ch, ok := e.(*ops.ChangeReady)
+		switch {
+		case !ok:
+		case ch.Change.Empty():
+			fmt.Fprintln(g.Out, "# The conda packages already match the lock.")
+		case !quiet:
+			writeChangeTable(g.Out, ch.Prefix, ch.Change, ch.Installed)
 		}
-		out = append(out, s)
-	}
-	return append(out, newSpecs...)
+	})
+	_, err := ops.InstallLocked(c.Context, ops.InstallOptions{Host: h, LockedOptions: lockedOptions(c), DryRun: c.Bool("dry-run")})
+	return err
 }
 
 // writeChangeTable prints the packages a transaction links and unlinks.
-func writeChangeTable(w io.Writer, prefix string, ch change, pd *pfx.PrefixData) {
+func writeChangeTable(w io.Writer, prefix string, ch ops.Change, pd *pfx.PrefixData) {
 	fmt.Fprintf(w, "\n## Package Plan ##\n\n  environment location: %s\n\n", prefix)
-	if len(ch.unlink) > 0 {
+	if len(ch.Unlink) > 0 {
 		fmt.Fprintln(w, "  The following packages will be REMOVED:")
 		fmt.Fprintln(w)
-		for _, n := range ch.unlink {
+		for _, n := range ch.Unlink {
 			if r := pd.Record(n); r != nil {
 				fmt.Fprintf(w, "    %s-%s-%s\n", r.Name, r.Version.String(), r.Build)
 			}
@@ -247,7 +121,7 @@ func writeChangeTable(w io.Writer, prefix string, ch change, pd *pfx.PrefixData)
 		fmt.Fprintln(w)
 	}
 	var added, changed []string
-	for _, r := range ch.link {
+	for _, r := range ch.Link {
 		if old := pd.Record(r.Name); old != nil {
 			changed = append(changed, fmt.Sprintf("    %-20s %s-%s --> %s-%s", r.Name, old.Version.String(), old.Build, r.Version.String(), r.Build))
 		} else {
@@ -263,131 +137,28 @@ func writeChangeTable(w io.Writer, prefix string, ch change, pd *pfx.PrefixData)
 }
 
 func (g *globals) remove(c *cli.Context) error {
-	err := g.doRemove(c)
-	if err != nil && c.Bool("json") {
-		writeJSONError(g.Out, err)
-		return &silentError{code: exitCode(c.Context, err), err: err}
-	}
-	return err
-}
-
-func (g *globals) doRemove(c *cli.Context) error {
-	cfg, err := loadConfig(g.getenv)
+	asJSON, dryRun := c.Bool("json"), c.Bool("dry-run")
+	h := g.host(true, func(e ops.Event) {
+		if ch, ok := e.(*ops.ChangeReady); ok && !asJSON && !c.Bool("quiet") {
+			writeChangeTable(g.Out, ch.Prefix, ch.Change, ch.Installed)
+		}
+	})
+	res, err := ops.Remove(c.Context, ops.RemoveOptions{Host: h, Name: c.String("name"), Prefix: c.String("prefix"), Packages: c.Args().Slice(), All: c.Bool("all"), DryRun: dryRun})
 	if err != nil {
-		return err
+		return jsonErrors(c, g.Out, err)
 	}
-	prefix, err := g.existingPrefix(c, cfg)
-	if err != nil {
-		return err
-	}
-	if c.Bool("all") {
-		if c.Bool("dry-run") {
-			if c.Bool("json") {
-				return writeJSON(g.Out, map[string]any{"success": true, "dry_run": true, "remove": prefix})
-			}
-			fmt.Fprintf(g.Out, "Would remove the environment at %s\n", prefix)
-			return nil
-		}
-		if err := removePrefix(prefix); err != nil {
-			return err
-		}
-		if c.Bool("json") {
-			return writeJSON(g.Out, map[string]any{"success": true, "removed": prefix})
-		}
-		fmt.Fprintf(g.Out, "Removed the environment at %s\n", prefix)
-		return nil
-	}
-	if c.NArg() == 0 {
-		return usagef("remove: name the packages to remove, or --all")
-	}
-	pd, err := pfx.ReadPrefix(c.Context, prefix)
-	if err != nil {
-		return err
-	}
-	var names []string
-	for _, n := range c.Args().Slice() {
-		spec, err := conda.ParseMatchSpec(n)
-		if err != nil {
-			return &usageError{msg: err.Error()}
-		}
-		if pd.Record(spec.Name) == nil {
-			return fmt.Errorf("package %s is not installed in %s", spec.Name, prefix)
-		}
-		names = append(names, spec.Name)
-	}
-	ch := change{unlink: dependents(pd.Records, names)}
-	if !c.Bool("json") && !c.Bool("quiet") {
-		writeChangeTable(g.Out, prefix, ch, pd)
-	}
-	if c.Bool("dry-run") {
-		return nil
-	}
-	if _, err := g.apply(c.Context, cfg, ch, applyOptions{prefix: prefix, removeSpecs: names, quiet: true}); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return writeJSON(g.Out, map[string]any{"success": true, "actions": map[string]any{"UNLINK": ch.unlink, "PREFIX": prefix}})
+	switch {
+	case res.All && dryRun && asJSON:
+		return writeJSON(g.Out, map[string]any{"success": true, "dry_run": true, "remove": res.Prefix})
+	case res.All && dryRun:
+		fmt.Fprintf(g.Out, "Would remove the environment at %s\n", res.Prefix)
+	case res.All && asJSON:
+		return writeJSON(g.Out, map[string]any{"success": true, "removed": res.Prefix})
+	case res.All:
+		fmt.Fprintf(g.Out, "Removed the environment at %s\n", res.Prefix)
+	case dryRun:
+	case asJSON:
+		return writeJSON(g.Out, map[string]any{"success": true, "actions": map[string]any{"UNLINK": res.Change.Unlink, "PREFIX": res.Prefix}})
 	}
 	return nil
-}
-
-// dependents returns names plus every installed package that depends on
-// one of them, directly or not, sorted: removing a library removes what
-// cannot work without it, as conda does.
-func dependents(installed []*pfx.InstalledRecord, names []string) []string {
-	gone := map[string]bool{}
-	for _, n := range names {
-		gone[n] = true
-	}
-	for changed := true; changed; {
-		changed = false
-		for _, r := range installed {
-			if gone[r.Name] {
-				continue
-			}
-			for _, d := range r.Depends {
-				n, _, _ := strings.Cut(strings.TrimSpace(d), " ")
-				if gone[n] {
-					gone[r.Name] = true
-					changed = true
-					break
-				}
-			}
-		}
-	}
-	out := make([]string, 0, len(gone))
-	for n := range gone {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// removePrefix deletes a whole environment: it is first renamed aside in
-// one step, so that it is never seen half deleted.
-func removePrefix(prefix string) error {
-	if prefix == "/" || filepath.Dir(prefix) == prefix {
-		return errors.New("refusing to remove a root directory")
-	}
-	trash := filepath.Join(filepath.Dir(prefix), "."+filepath.Base(prefix)+".envseal-removing")
-	if err := os.RemoveAll(trash); err != nil {
-		return err
-	}
-	if err := os.Rename(prefix, trash); err != nil {
-		return fmt.Errorf("removing %s: %w", prefix, err)
-	}
-	return os.RemoveAll(trash)
-}
-
-// readPrefix reads an environment's conda-meta, warning about the records
-// it had to skip.
-func (g *globals) readPrefix(c *cli.Context, prefix string) (*pfx.PrefixData, error) {
-	pd, err := pfx.ReadPrefix(c.Context, prefix)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range pd.Problems {
-		fmt.Fprintf(g.Err, "envseal: warning: %v\n", p)
-	}
-	return pd, nil
 }

@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
-	"strings"
 
-	pfx "github.com/envseal/envseal/prefix"
+	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -27,60 +24,26 @@ func listCommand(g *globals) *cli.Command {
 }
 
 func (g *globals) list(c *cli.Context) error {
-	cfg, err := loadConfig(g.getenv)
+	res, err := ops.List(c.Context, ops.ListOptions{Host: g.host(true, nil), Name: c.String("name"), Prefix: c.String("prefix")})
 	if err != nil {
 		return err
 	}
-	prefix, err := g.existingPrefix(c, cfg)
-	if err != nil {
-		return err
-	}
-	pd, err := g.readPrefix(c, prefix)
-	if err != nil {
-		return err
-	}
+	prefix, pd := res.Prefix, res.Installed
 	switch {
 	case c.Bool("json"):
 		out := make([]map[string]any, 0, len(pd.Records))
 		for _, r := range pd.Records {
-			out = append(out, distJSON(&r.Record, ""))
+			out = append(out, ops.DistJSON(&r.Record, ""))
 		}
 		return writeJSON(g.Out, out)
 	case c.Bool("explicit"):
-		return writeExplicit(g.Out, pd, c.Bool("md5"), c.Bool("sha256"))
+		_, err := g.Out.Write(res.Explicit(c.Bool("md5"), c.Bool("sha256")))
+		return err
 	}
 	fmt.Fprintf(g.Out, "# packages in environment at %s:\n#\n", prefix)
 	fmt.Fprintf(g.Out, "# %-23s %-15s %15s  Channel\n", "Name", "Version", "Build")
 	for _, r := range pd.Records {
 		fmt.Fprintf(g.Out, "%-25s %-15s %15s  %s\n", r.Name, r.Version.String(), r.Build, r.Channel)
-	}
-	return nil
-}
-
-// writeExplicit prints conda's @EXPLICIT format: one package URL a line.
-func writeExplicit(w io.Writer, pd *pfx.PrefixData, md5, sha bool) error {
-	platform := ""
-	for _, r := range pd.Records {
-		if r.Subdir != "" && r.Subdir != "noarch" {
-			platform = r.Subdir
-			break
-		}
-	}
-	fmt.Fprintln(w, "# This file may be used to create an environment using:")
-	fmt.Fprintln(w, "# $ envseal create --name <env> --file <this file>   (or: conda create --name <env> --file <this file>)")
-	if platform != "" {
-		fmt.Fprintf(w, "# platform: %s\n", platform)
-	}
-	fmt.Fprintln(w, "@EXPLICIT")
-	for _, r := range pd.Records { // sorted by name, as ReadPrefix returns them
-		line := r.URL
-		switch {
-		case sha && r.SHA256 != "":
-			line += "#sha256:" + r.SHA256
-		case md5 && r.MD5 != "":
-			line += "#" + r.MD5
-		}
-		fmt.Fprintln(w, line)
 	}
 	return nil
 }
@@ -91,27 +54,14 @@ func envsCommand(g *globals) *cli.Command {
 		Usage: "list the environments in the envs directories",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print {\"envs\": [paths]}"}},
 		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(g.getenv)
+			res, err := ops.Envs(c.Context, ops.EnvsOptions{Host: g.host(true, nil)})
 			if err != nil {
 				return err
 			}
-			var envs []string
-			for _, dir := range cfg.EnvsDirs {
-				entries, err := os.ReadDir(dir)
-				if err != nil {
-					continue
-				}
-				for _, e := range entries {
-					p := filepath.Join(dir, e.Name())
-					if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && prefixExists(p) {
-						envs = append(envs, p)
-					}
-				}
-			}
+			envs, active := res.Envs, res.Active
 			if c.Bool("json") {
 				return writeJSON(g.Out, map[string]any{"envs": nonNil(envs)})
 			}
-			active := g.getenv("CONDA_PREFIX")
 			fmt.Fprintf(g.Out, "# envseal environments:\n#\n")
 			for _, p := range envs {
 				mark := " "
@@ -142,75 +92,18 @@ func cleanCommand(g *globals) *cli.Command {
 }
 
 func (g *globals) clean(c *cli.Context) error {
-	cfg, err := loadConfig(g.getenv)
+	res, err := ops.Clean(c.Context, ops.CleanOptions{Host: g.host(true, nil),
+		Tarballs: c.Bool("tarballs") || c.Bool("all"), Packages: c.Bool("packages") || c.Bool("all"), DryRun: c.Bool("dry-run")})
 	if err != nil {
 		return err
-	}
-	tarballs := c.Bool("tarballs") || c.Bool("all")
-	packages := c.Bool("packages") || c.Bool("all")
-	if !tarballs && !packages {
-		return usagef("clean: choose --tarballs, --packages or --all")
-	}
-	cache, err := g.packageCache(cfg, true)
-	if err != nil {
-		return err
-	}
-	result := map[string]any{}
-	var total int64
-	if tarballs {
-		rep, err := cache.CleanTarballs(c.Context, c.Bool("dry-run"))
-		if err != nil {
-			return err
-		}
-		result["tarballs"] = map[string]any{"paths": nonNil(rep.Paths), "bytes": rep.Bytes}
-		total += rep.Bytes
-	}
-	if packages {
-		inUse, err := g.packagesInUse(c, cfg)
-		if err != nil {
-			return err
-		}
-		rep, err := cache.CleanUnused(c.Context, inUse, c.Bool("dry-run"))
-		if err != nil {
-			return err
-		}
-		result["packages"] = map[string]any{"paths": nonNil(rep.Paths), "bytes": rep.Bytes}
-		total += rep.Bytes
 	}
 	if c.Bool("json") {
-		result["success"], result["dry_run"] = true, c.Bool("dry-run")
-		return writeJSON(g.Out, result)
+		return writeJSON(g.Out, res.CondaJSON(c.Bool("dry-run")))
 	}
 	verb := "Removed"
 	if c.Bool("dry-run") {
 		verb = "Would remove"
 	}
-	fmt.Fprintf(g.Out, "%s %s from the package cache.\n", verb, humanBytes(total))
+	fmt.Fprintf(g.Out, "%s %s from the package cache.\n", verb, humanBytes(res.Bytes))
 	return nil
-}
-
-// packagesInUse returns the dist names linked into any environment of the
-// envs directories.
-func (g *globals) packagesInUse(c *cli.Context, cfg *config) (map[string]bool, error) {
-	inUse := map[string]bool{}
-	for _, dir := range cfg.EnvsDirs {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			p := filepath.Join(dir, e.Name())
-			if !prefixExists(p) {
-				continue
-			}
-			pd, err := pfx.ReadPrefix(c.Context, p)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range pd.Records {
-				inUse[r.DistName()] = true
-			}
-		}
-	}
-	return inUse, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,5 +200,44 @@ func TestLockCorpusThreePlatforms(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan from the lock lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestLockPrintsWhatChanged: a relock says per platform what it added,
+// removed, upgraded or downgraded; --json gives the same as data.
+func TestLockPrintsWhatChanged(t *testing.T) {
+	ch := solveChannel(t)
+	_, yml, lock := lockProject(t, ch, "  - python=3.10\n  - foo\n")
+	e := newCLI(t)
+	if out := e.mustRun("lock", "--override-channels", "-f", yml, "-o", lock, "--platform", "linux-64"); strings.Contains(out, "→") {
+		t.Errorf("a first lock reports changes: %q", out)
+	}
+	if out := e.mustRun("lock", "--override-channels", "-f", yml, "-o", lock, "--platform", "linux-64"); out != lock+": no package changed\n" {
+		t.Errorf("relock with no change: %q", out)
+	}
+	rewrite(t, yml, "  - python=3.10\n", "  - python=3.11\n")
+	out := e.mustRun("lock", "--override-channels", "-f", yml, "-o", lock, "--platform", "linux-64")
+	for _, want := range []string{"linux-64:\n", "  ~ python 3.10.16 h0_0 → 3.11.11 h0_0\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("relock output lacks %q:\n%s", want, out)
+		}
+	}
+	rewrite(t, yml, "  - foo\n", "")
+	js := e.mustRun("lock", "--json", "--override-channels", "-f", yml, "-o", lock, "--platform", "linux-64")
+	var res struct {
+		Output   string         `json:"output"`
+		Replaced bool           `json:"replaced"`
+		Packages map[string]int `json:"packages"`
+		Changes  []struct {
+			Platform string `json:"platform"`
+			Changes  []struct{ Name, Kind, Old, New string }
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(js), &res); err != nil {
+		t.Fatalf("lock --json: %v\n%s", err, js)
+	}
+	if !res.Replaced || res.Output != lock || len(res.Changes) != 1 || res.Changes[0].Platform != "linux-64" ||
+		len(res.Changes[0].Changes) == 0 || res.Changes[0].Changes[0].Name != "foo" || res.Changes[0].Changes[0].Kind != "removed" {
+		t.Errorf("lock --json = %+v", res)
 	}
 }

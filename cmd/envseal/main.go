@@ -1,9 +1,11 @@
 // Command envseal is a conda-compatible environment manager whose
 // environments carry their secrets sealed inside the lockfile.
 //
-// The command is thin: each subcommand reads flags and environment into an
-// options struct and calls into the library packages (conda, channel, env,
-// resolver, lockfile, secrets). Exit codes are chosen once, in exitCode.
+// The command is thin: each subcommand maps its flags and the process
+// environment to an options struct of package ops, which does the work,
+// and renders the result (text or --json). It holds flag definitions,
+// help, rendering and exit codes (chosen once, in exitCode) and nothing
+// else; it does no I/O except through ops and the terminal.
 package main
 
 import (

@@ -2,15 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path"
 	"slices"
 
+	"github.com/envseal/envseal/ops"
 	"github.com/envseal/envseal/scan"
-	"github.com/envseal/envseal/secrets"
 	"github.com/urfave/cli/v2"
 )
 
@@ -29,7 +25,11 @@ what the next commit changes, as staged in git's index (the pre-commit hook
 that 'envseal guard install' writes runs this).
 
 False positives: '# envseal:allow' on the line, or .envsealignore at the
-repository root (gitignore patterns skip files; PATTERN:RULE skips one rule).`,
+repository root (gitignore patterns skip files; PATTERN:RULE skips one rule).
+
+--json prints {"findings": [{"file", "line", "rule", "name"?}], "files",
+"skipped"}, findings sorted by file, line and rule; "name" is the variable
+or sealed secret involved. --rules lists the rule names.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "staged", Usage: "scan the staged content of the files the next commit changes"},
 			&cli.BoolFlag{Name: "json", Usage: "print the findings as JSON"},
@@ -48,12 +48,8 @@ func (g *globals) scan(c *cli.Context) error {
 		}
 		return nil
 	}
-	if c.Bool("staged") && c.NArg() > 0 {
-		return usagef("scan: --staged scans what the commit changes; give no PATH with it")
-	}
-	sealed, closeSealed := g.sealedValues(c)
-	defer closeSealed()
-	res, err := scan.Run(c.Context, scan.Request{Paths: c.Args().Slice(), Staged: c.Bool("staged"), Sealed: sealed})
+	res, err := ops.Scan(c.Context, ops.ScanOptions{Host: g.host(true, nil), Paths: c.Args().Slice(), Staged: c.Bool("staged"),
+		NoSealed: c.Bool("no-sealed"), Lock: c.String("lock"), LockSet: c.IsSet("lock"), IdentityOptions: identityOptions(c)})
 	if err != nil {
 		return err
 	}
@@ -103,43 +99,4 @@ func printScanHint(g *globals, fs []scan.Finding, staged bool) {
 	if staged {
 		fmt.Fprintln(g.Err, "then stage the change (git add) and commit again.")
 	}
-}
-
-// sealedValues opens the lock's secrets for the sealed-secret rule. It is
-// best effort: without a lock, a secrets section or an identity that opens
-// it, the rule is skipped (with a note when a section exists).
-func (g *globals) sealedValues(c *cli.Context) (scan.SealedFunc, func()) {
-	nothing := func() {}
-	if c.Bool("no-sealed") {
-		return nil, nothing
-	}
-	lockPath := c.String("lock")
-	if _, err := os.Stat(lockPath); errors.Is(err, fs.ErrNotExist) && !c.IsSet("lock") {
-		return nil, nothing
-	}
-	l, err := readLock(lockPath, false)
-	if err != nil || l.Secrets == nil {
-		if err != nil {
-			fmt.Fprintf(g.Err, "envseal: note: sealed values not checked: %v\n", err)
-		}
-		return nil, nothing
-	}
-	ids, _, err := g.identities(c)
-	if err == nil {
-		var o *secrets.Opened
-		if o, err = l.Secrets.Open(lockEnvName(c, lockPath), ids...); err == nil {
-			return func(yield func(string, []byte) bool) {
-				for _, n := range o.Names() {
-					v, _ := o.Get(n)
-					more := yield(n, v)
-					clear(v)
-					if !more {
-						return
-					}
-				}
-			}, o.Close
-		}
-	}
-	fmt.Fprintf(g.Err, "envseal: note: the values sealed in %s were not checked (%v)\n", path.Clean(lockPath), err)
-	return nil, nothing
 }

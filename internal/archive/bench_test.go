@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // goTreeFiles packs $GOROOT/src/go (about 2.6 MB of real source in ~600
@@ -61,7 +63,7 @@ func benchArchives(b *testing.B) []benchArchive {
 		}
 		out = append(out, benchArchive{"gosrc" + format.Ext(), p, total})
 	}
-	corpus := filepath.Join("..", "..", "..", "shared", "corpus")
+	corpus := testkit.CorpusRoot()
 	for _, c := range []string{"rattler/test-data/andes-1.8.3-pyhd8ed1ab_0.conda",
 		"conda/tests/data/legacy_repodata/noarch/moto-1.3.7-py_0.tar.bz2"} {
 		p, _ := filepath.Abs(filepath.Join(corpus, c))

@@ -40,4 +40,7 @@
 // permission bits and modification time; directories are created 0755. All
 // writes go through an [os.Root] opened on the destination, so even a bug in
 // the checks above cannot write outside it.
+//
+// It owns the .conda and .tar.bz2 formats. It imports no envseal package
+// (not even conda), so every layer can use it.
 package archive

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // fuzzLimits keep fuzzed archives small and fast.
@@ -16,7 +18,7 @@ var fuzzLimits = Limits{MaxEntries: 256, MaxFileSize: 1 << 20, MaxTotalSize: 4 <
 
 // addCorpusSeeds adds the small corpus archives matching glob patterns.
 func addCorpusSeeds(f *testing.F, patterns ...string) {
-	dir := filepath.Join("..", "..", "..", "shared", "corpus")
+	dir := testkit.CorpusRoot()
 	for _, pat := range patterns {
 		files, _ := filepath.Glob(filepath.Join(dir, pat))
 		for _, file := range files {

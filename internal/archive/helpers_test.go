@@ -3,25 +3,16 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 // corpusDir returns the shared corpus directory or skips the test.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared corpus not found at %s (it lives beside the repository): %v", dir, err)
-	}
-	return dir
-}
+func corpusDir(t testing.TB) string { return testkit.Corpus(t) }
 
 // tarEntry describes one member of a synthetic tar.
 type tarEntry struct {
@@ -64,56 +55,10 @@ func makeTar(t testing.TB, ents []tarEntry) []byte {
 	return buf.Bytes()
 }
 
-// treeEntry summarises one path of an extracted tree.
-type treeEntry struct {
-	Kind string // "f", "d", "l"
-	Mode fs.FileMode
-	Hash string // sha256 of a file
-	Link string
-}
+// treeEntry and snapshot are testkit's directory snapshots.
+type treeEntry = testkit.TreeEntry
 
-// snapshot returns every path below dir with its kind, mode, content hash
-// or link target.
-func snapshot(t testing.TB, dir string) map[string]treeEntry {
-	t.Helper()
-	out := map[string]treeEntry{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == dir {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		info, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			l, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = treeEntry{Kind: "l", Link: l}
-		case info.IsDir():
-			out[rel] = treeEntry{Kind: "d"}
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			s := sha256.Sum256(b)
-			out[rel] = treeEntry{Kind: "f", Mode: info.Mode().Perm(), Hash: hex.EncodeToString(s[:])}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walking %s: %v", dir, err)
-	}
-	return out
-}
+var snapshot = testkit.Snapshot
 
 // assertOnlyChild fails if parent holds anything but the single entry name:
 // the extraction wrote outside its destination.

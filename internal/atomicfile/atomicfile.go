@@ -5,6 +5,9 @@
 // process relies on: repodata cache entries (channel), envseal.lock
 // (lockfile), the transaction journal (env), repodata.json (indexer), and
 // the command's exports and identity files.
+//
+// It owns the temp-file, fsync, rename and directory-sync sequence. It
+// imports only the standard library and must not import any envseal package.
 package atomicfile
 
 import (

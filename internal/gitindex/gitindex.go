@@ -5,6 +5,8 @@
 // It runs the git on PATH with the process environment, so a hook run by
 // `git commit -a` or `git commit FILE` (which point GIT_INDEX_FILE at a
 // temporary index) reads that index.
+//
+// It owns reading git's index through git. It imports no envseal package.
 package gitindex
 
 import (

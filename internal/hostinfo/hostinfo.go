@@ -25,6 +25,10 @@
 // Each CONDA_OVERRIDE_<NAME> (GLIBC, LINUX, OSX, WIN, CUDA, ARCHSPEC)
 // replaces the version (the build, for ARCHSPEC) of the package when set
 // to a value, and removes the package when set but empty, as conda does.
+//
+// It owns virtual-package detection. It imports conda only and must not
+// import channel, resolver, prefix or ops; the environment reaches it
+// through the lookup function it is given.
 package hostinfo
 
 import (

@@ -4,6 +4,10 @@
 // repodata.json and repodata.json.zst. `envseal index DIR` and the fixture
 // channel generator call [Index]; it sits beside internal/archive, which it
 // uses to read the archives.
+//
+// It owns writing repodata (full and sharded) for a directory. It imports
+// internal/archive and internal/atomicfile only and must not import conda,
+// channel or ops.
 package indexer
 
 import (

@@ -11,23 +11,11 @@ import (
 	"testing"
 
 	"github.com/envseal/envseal/internal/archive"
+	"github.com/envseal/envseal/internal/testkit"
 	"github.com/klauspost/compress/zstd"
 )
 
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dirs := []string{os.Getenv("ENVSEAL_CORPUS"), filepath.Join("..", "..", "..", "shared", "corpus"), "/work/shared/corpus"}
-	for _, dir := range dirs {
-		if dir == "" {
-			continue
-		}
-		if _, err := os.Stat(dir); err == nil {
-			return dir
-		}
-	}
-	t.Skipf("shared corpus not found at $ENVSEAL_CORPUS or %s (it lives beside the repository)", dirs[1])
-	return ""
-}
+func corpusDir(t *testing.T) string { return testkit.Corpus(t) }
 
 func copyFile(t *testing.T, src, dst string) {
 	t.Helper()

@@ -51,4 +51,7 @@
 // reported it in its "ERROR: …" lines ("No matching distribution found
 // for nosuchpkg==1"). A prefix without python is [ErrNoPython]; a python
 // without pip is [ErrNoPip].
+//
+// It owns running the environment's pip. It imports no envseal package:
+// callers pass prefixes, requirement lines and environments in.
 package pip

@@ -89,7 +89,11 @@ func childEnv(opts Options) []string {
 		}
 		env = append(env, kv)
 	}
-	env = append(env, "PYTHONNOUSERSITE=1")
+	// pip's "Running pip as the 'root' user can result in broken
+	// permissions" warning is about the system's site-packages; pip here
+	// installs into an isolated prefix, so it is false. PipEnv, appended
+	// last, may still ask for it.
+	env = append(env, "PYTHONNOUSERSITE=1", "PIP_ROOT_USER_ACTION=ignore")
 	if opts.Isolated {
 		set := false
 		for _, kv := range opts.PipEnv {

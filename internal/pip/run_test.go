@@ -15,16 +15,16 @@ func TestChildEnv(t *testing.T) {
 	base := []string{"PATH=/bin", "HOME=/h", "PIP_INDEX_URL=https://leak", "PIP_NO_DEPS=1", "PYTHONPATH=/x",
 		"PYTHONHOME=/y", "VIRTUAL_ENV=/v", "PYTHONNOUSERSITE=", "PIPX_HOME=/keep", "LANG=C.UTF-8"}
 	got := childEnv(Options{Env: base, PipEnv: []string{"PIP_INDEX_URL=https://mine", "TOKEN=s3cret"}})
-	want := []string{"PATH=/bin", "HOME=/h", "PIPX_HOME=/keep", "LANG=C.UTF-8", "PYTHONNOUSERSITE=1", "PIP_INDEX_URL=https://mine", "TOKEN=s3cret"}
+	want := []string{"PATH=/bin", "HOME=/h", "PIPX_HOME=/keep", "LANG=C.UTF-8", "PYTHONNOUSERSITE=1", "PIP_ROOT_USER_ACTION=ignore", "PIP_INDEX_URL=https://mine", "TOKEN=s3cret"}
 	if !slices.Equal(got, want) {
 		t.Errorf("childEnv = %q\n want %q", got, want)
 	}
 	got = childEnv(Options{Isolated: true})
-	if !slices.Equal(got, []string{"PYTHONNOUSERSITE=1", "PIP_CONFIG_FILE=" + os.DevNull}) {
+	if !slices.Equal(got, []string{"PYTHONNOUSERSITE=1", "PIP_ROOT_USER_ACTION=ignore", "PIP_CONFIG_FILE=" + os.DevNull}) {
 		t.Errorf("isolated: %q", got)
 	}
 	got = childEnv(Options{Isolated: true, PipEnv: []string{"PIP_CONFIG_FILE=/etc/team-pip.conf"}})
-	if !slices.Equal(got, []string{"PYTHONNOUSERSITE=1", "PIP_CONFIG_FILE=/etc/team-pip.conf"}) {
+	if !slices.Equal(got, []string{"PYTHONNOUSERSITE=1", "PIP_ROOT_USER_ACTION=ignore", "PIP_CONFIG_FILE=/etc/team-pip.conf"}) {
 		t.Errorf("isolated with a config file: %q", got)
 	}
 }

@@ -61,4 +61,8 @@
 // basic-auth user information. It is used for the request only: messages
 // show /t/<TOKEN>/ and ***@, and urls.txt and repodata_record.json get the
 // URL without them.
+//
+// It owns the package cache directories and their lock. It imports conda,
+// internal/archive and internal/progress; it must not import channel,
+// resolver, env, prefix, lockfile or ops.
 package pkgcache

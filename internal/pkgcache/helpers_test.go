@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,22 +17,12 @@ import (
 	"time"
 
 	"github.com/envseal/envseal/conda"
-	"github.com/envseal/envseal/internal/archive"
+	"github.com/envseal/envseal/internal/testkit"
+	"github.com/envseal/envseal/internal/testkit/channelkit"
 )
 
 // corpusDir is the shared corpus of real conda data.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	d := filepath.Join("..", "..", "..", "shared", "corpus")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("shared corpus not found at %s (%v): corpus-based tests need /work/shared/corpus", d, err)
-	}
-	abs, err := filepath.Abs(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
+func corpusDir(t testing.TB) string { return testkit.Corpus(t) }
 
 const zlibRepo = "conda/tests/data/conda_format_repo/linux-64"
 
@@ -77,31 +66,18 @@ func zlib(t testing.TB, fn string) (*conda.Record, []byte, string) {
 // bytes.
 func synth(t testing.TB, name string, files map[string]string) (*conda.Record, []byte) {
 	t.Helper()
-	dist := name + "-1.0-0"
-	idx := fmt.Sprintf(`{"name":%q,"version":"1.0","build":"0","build_number":0,"depends":["python >=3"],"subdir":"noarch"}`, name)
-	type pe struct {
-		Path string `json:"_path"`
-		Type string `json:"path_type"`
-		SHA  string `json:"sha256"`
-		Size int    `json:"size_in_bytes"`
+	p := channelkit.Package{Name: name, Depends: []string{"python >=3"}}
+	for path, data := range files {
+		p.Files = append(p.Files, channelkit.File{Path: path, Data: data})
 	}
-	var paths []pe
-	fs := []archive.File{{Path: "info/index.json", Mode: 0o644, Data: []byte(idx)}}
-	for p, c := range files {
-		s := sha256.Sum256([]byte(c))
-		paths = append(paths, pe{p, "hardlink", hex.EncodeToString(s[:]), len(c)})
-		fs = append(fs, archive.File{Path: p, Mode: 0o644, Data: []byte(c)})
-	}
-	pj, _ := json.Marshal(map[string]any{"paths": paths, "paths_version": 1})
-	fs = append(fs, archive.File{Path: "info/paths.json", Mode: 0o644, Data: pj})
-	var buf bytes.Buffer
-	if err := archive.Write(context.Background(), &buf, archive.FormatConda, fs, nil); err != nil {
+	data, err := channelkit.Conda(context.Background(), p)
+	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &conda.Record{Name: name, Build: "0", Fn: dist + ".conda", Subdir: "noarch"}
+	rec := &conda.Record{Name: name, Build: "0", Fn: p.Dist() + ".conda", Subdir: "noarch"}
 	rec.Version, _ = conda.ParseVersion("1.0")
-	setSums(rec, buf.Bytes())
-	return rec, buf.Bytes()
+	setSums(rec, data)
+	return rec, data
 }
 
 func setSums(rec *conda.Record, data []byte) {

@@ -7,6 +7,8 @@
 // not a terminal, [New] returns nil and every method of a nil [*Display]
 // or [*Bar] does nothing, so callers never branch on whether progress is
 // shown.
+//
+// It owns the terminal progress display. It imports no envseal package.
 package progress
 
 import (

@@ -15,6 +15,9 @@
 //
 // Output depends only on the options: the same seed gives the same bytes.
 // Generated files belong in a temporary or cache directory, never in git.
+//
+// It owns the synthetic repodata generator of the benchmarks. It imports no
+// envseal package and nothing imports it but benchmarks and their tools.
 package repogen
 
 import (

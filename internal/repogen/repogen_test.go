@@ -11,11 +11,12 @@ import (
 	"testing"
 
 	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/internal/testkit"
 )
 
 func baseDocs(t testing.TB) [][]byte {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpus", "conda-subchannel-demo")
+	dir := filepath.Join(testkit.CorpusRoot(), "conda-subchannel-demo")
 	var out [][]byte
 	for _, sd := range []string{"linux-64", "noarch"} {
 		b, err := os.ReadFile(filepath.Join(dir, sd, "repodata.json"))

@@ -2,6 +2,9 @@
 // certificate authority whose certificates an httptest TLS server serves,
 // and a forward proxy (plain requests and CONNECT tunnels) that counts what
 // it carries. Nothing here touches a real network.
+//
+// It owns the loopback TLS and proxy fixtures of tests. It imports no
+// envseal package, and only tests import it.
 package testnet
 
 import (

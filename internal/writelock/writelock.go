@@ -21,6 +21,8 @@
 //
 // The package imports only the standard library and gofrs/flock; it knows
 // nothing of lockfiles or YAML.
+//
+// It owns the write lock beside a file. It imports no envseal package.
 package writelock
 
 import (

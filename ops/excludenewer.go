@@ -1,4 +1,4 @@
-package main
+package ops
 
 import (
 	"time"
@@ -6,19 +6,14 @@ import (
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/resolver"
-	"github.com/urfave/cli/v2"
 )
 
-// excludeNewerFlag is --exclude-newer of create, install, update and lock.
-func excludeNewerFlag() cli.Flag {
-	return &cli.StringFlag{Name: "exclude-newer", Usage: "ignore records published after `DATE|DURATION` (RFC 3339 date or time, or 7d, 2w, 36h before now); overrides exclude_newer in the file and .envsealrc"}
-}
-
-// excludeNewer resolves the cut-off of a solve: --exclude-newer, else the
-// environment file's exclude_newer, else .envsealrc's; zero for none. A
-// duration is taken before now, the time of the command.
-func excludeNewer(c *cli.Context, cfg *config, f *env.File) (time.Time, error) {
-	v, where := c.String("exclude-newer"), "--exclude-newer"
+// excludeNewer resolves the cut-off of a solve: SolveOptions.ExcludeNewer
+// (--exclude-newer), else the environment file's exclude_newer, else the
+// configuration's; zero for none. A duration is taken before now, the time
+// of the operation.
+func excludeNewer(o SolveOptions, cfg *config, f *env.File) (time.Time, error) {
+	v, where := o.ExcludeNewer, "--exclude-newer"
 	if v == "" && f != nil {
 		v, where = f.ExcludeNewer, "exclude_newer in the environment file"
 	}

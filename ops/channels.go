@@ -1,4 +1,4 @@
-package main
+package ops
 
 import (
 	"context"
@@ -12,18 +12,23 @@ import (
 
 	"github.com/envseal/envseal/channel"
 	"github.com/envseal/envseal/conda"
-	"github.com/urfave/cli/v2"
 )
 
-// channelFlags are the flags every command that reads channels shares, with
-// conda's names and meaning.
-func channelFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "channel", Aliases: []string{"c"}, Usage: "additional channel to search (name, URL or path); repeat for several, highest priority first"},
-		&cli.BoolFlag{Name: "override-channels", Usage: "search only the -c channels (not the configured ones, nor an environment file's)"},
-		&cli.StringFlag{Name: "platform", Aliases: []string{"subdir"}, Usage: "target platform, e.g. linux-64, osx-arm64, win-64 (default: this machine, or CONDA_SUBDIR)"},
-		&cli.BoolFlag{Name: "offline", Usage: "use cached repodata only; never touch the network"},
-	}
+// ChannelOptions choose the channels and platform of an operation, with
+// the meaning of conda's -c, --override-channels, --platform and
+// --offline.
+type ChannelOptions struct {
+	// Channels are added before the environment file's and the configured
+	// ones (names, URLs or paths), highest priority first.
+	Channels []string
+	// OverrideChannels drops the configured channels and, when Channels
+	// is not empty, the environment file's too.
+	OverrideChannels bool
+	// Platform is the target platform; "" means CONDA_SUBDIR, else this
+	// machine's.
+	Platform string
+	// Offline uses cached repodata only (also when CONDA_OFFLINE is set).
+	Offline bool
 }
 
 // channelSetup is the resolved channel configuration of one command.
@@ -36,7 +41,8 @@ type channelSetup struct {
 	// noDefaults is true when an environment file's "nodefaults" dropped
 	// the configured channels from this setup.
 	noDefaults bool
-	progress io.Writer // repodata download progress; nil with -q/--json
+	progress   io.Writer // repodata download progress; nil when quiet
+	version    string    // envseal's, for the user agent
 }
 
 // newChannelSetup resolves -c/--override-channels/--platform against the
@@ -44,14 +50,14 @@ type channelSetup struct {
 // written: they come after the -c flags and before the configured ones, as
 // conda orders them, and conda's "nodefaults" among them drops the
 // configured channels.
-func (g *globals) newChannelSetup(c *cli.Context, cfg *config, fileChannels []string) (*channelSetup, error) {
-	return g.newChannelSetupPlatform(c, cfg, fileChannels, c.String("platform"))
+func (h *Host) newChannelSetup(o ChannelOptions, cfg *config, fileChannels []string) (*channelSetup, error) {
+	return h.newChannelSetupPlatform(o, cfg, fileChannels, o.Platform)
 }
 
 // newChannelSetupPlatform is newChannelSetup with the platform given (""
 // for this machine's).
-func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChannels []string, platform string) (*channelSetup, error) {
-	plat, err := g.targetPlatform(platform)
+func (h *Host) newChannelSetupPlatform(o ChannelOptions, cfg *config, fileChannels []string, platform string) (*channelSetup, error) {
+	plat, err := h.targetPlatform(platform)
 	if err != nil {
 		return nil, err
 	}
@@ -63,14 +69,15 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 		cfg:      cfg,
 		chCfg:    cfg.channelConfig(wd),
 		platform: plat,
-		offline:  c.Bool("offline") || isTruthy(g.getenv("CONDA_OFFLINE")),
+		offline:  o.Offline || isTruthy(h.getenv("CONDA_OFFLINE")),
+		version:  h.Version,
 	}
-	cfg.warn(g.Err)
-	if !c.Bool("quiet") && !c.Bool("json") {
-		s.progress = g.Err
+	h.warnConfig(cfg)
+	if !h.Quiet && h.Log != nil {
+		s.progress = h.Log
 	}
-	flagChannels := c.StringSlice("channel")
-	if c.Bool("override-channels") && len(flagChannels) == 0 && len(fileChannels) == 0 {
+	flagChannels := o.Channels
+	if o.OverrideChannels && len(flagChannels) == 0 && len(fileChannels) == 0 {
 		return nil, usagef("--override-channels requires at least one -c/--channel")
 	}
 	// Order: -c flags, then the environment file's channels, then the
@@ -83,9 +90,9 @@ func (g *globals) newChannelSetupPlatform(c *cli.Context, cfg *config, fileChann
 	// channels are added only when "nodefaults" is absent).
 	var names []string
 	switch {
-	case c.Bool("override-channels") && len(flagChannels) > 0:
+	case o.OverrideChannels && len(flagChannels) > 0:
 		names = flagChannels
-	case c.Bool("override-channels"):
+	case o.OverrideChannels:
 		names = fileChannels
 		s.noDefaults = slices.Contains(fileChannels, noDefaultsMarker)
 	case slices.Contains(fileChannels, noDefaultsMarker):
@@ -148,10 +155,10 @@ func (s *channelSetup) addChannels(names []string) error {
 	return nil
 }
 
-func (g *globals) targetPlatform(flag string) (conda.Platform, error) {
+func (h *Host) targetPlatform(flag string) (conda.Platform, error) {
 	p := flag
 	if p == "" {
-		p = g.getenv("CONDA_SUBDIR")
+		p = h.getenv("CONDA_SUBDIR")
 	}
 	if p == "" {
 		return conda.HostPlatform(), nil
@@ -173,7 +180,7 @@ func (s *channelSetup) load(ctx context.Context, channels []conda.Channel) (*cha
 		HTTPClient: client,
 		CacheDir:   s.cfg.RepodataCache,
 		Offline:    s.offline,
-		UserAgent:  "envseal/" + version,
+		UserAgent:  "envseal/" + s.version,
 		Progress:   s.progress,
 	}
 	idx, err := l.Load(ctx, channels, string(s.platform))

@@ -1,9 +1,8 @@
-package main
+package ops
 
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -99,24 +98,6 @@ func dependencyOrder(recs []*conda.Record) []*conda.Record {
 	return out
 }
 
-// packageCache returns the shared package cache for cfg, downloading
-// through cfg's proxies and CAs.
-func (g *globals) packageCache(cfg *config, quiet bool) (*pkgcache.Cache, error) {
-	cfg.warn(g.Err)
-	client, err := cfg.httpClient(0) // pkgcache bounds stalls itself
-	if err != nil {
-		return nil, err
-	}
-	c := &pkgcache.Cache{Dirs: cfg.PkgsDirs, HTTPClient: client}
-	if !quiet {
-		c.Progress = g.Err
-	}
-	// Real packages (ncurses' terminfo) hold names differing only by case;
-	// that is only a hazard on case-insensitive file systems.
-	c.Extract.AllowCaseCollisions = caseSensitiveFS()
-	return c, nil
-}
-
 // applyOptions describes one transaction.
 type applyOptions struct {
 	prefix      string
@@ -130,16 +111,16 @@ type applyOptions struct {
 
 // apply fetches the records to link and changes the prefix in one
 // transaction.
-func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOptions) (*pfx.Result, error) {
+func (h *Host) apply(ctx context.Context, cfg *config, ch change, o applyOptions) (*pfx.Result, error) {
 	plan := &pfx.Plan{
 		Unlink:      ch.unlink,
 		UpdateSpecs: o.updateSpecs,
 		RemoveSpecs: o.removeSpecs,
 		Variables:   stateVariables(o.variables),
-		Cmd:         historyCmd(os.Args),
+		Cmd:         historyCmd(h.Args),
 	}
 	if len(ch.link) > 0 {
-		cache, err := g.packageCache(cfg, o.quiet)
+		cache, err := h.packageCache(cfg, o.quiet)
 		if err != nil {
 			return nil, err
 		}
@@ -163,15 +144,15 @@ func (g *globals) apply(ctx context.Context, cfg *config, ch change, o applyOpti
 			plan.Link = append(plan.Link, pfx.Package{Record: r, Dir: e.Dir, Tarball: e.Archive, RequestedSpec: o.requested[r.Name]})
 		}
 	}
-	res, err := pfx.Apply(ctx, o.prefix, plan, &pfx.ApplyOptions{Version: "envseal " + version})
+	res, err := pfx.Apply(ctx, o.prefix, plan, &pfx.ApplyOptions{Version: "envseal " + h.Version})
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range res.Clobbers {
-		fmt.Fprintf(g.Err, "envseal: warning: clobbered: %s\n", c.String())
+		h.warnf("clobbered: %s", c.String())
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(g.Err, "envseal: warning: %s\n", w)
+		h.warnf("%s", w)
 	}
 	return res, nil
 }

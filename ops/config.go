@@ -1,8 +1,7 @@
-package main
+package ops
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,12 +39,12 @@ type config struct {
 	warnOnce      sync.Once
 }
 
-// warn prints the configuration's warnings (a skipped file, ssl_verify
-// false) to w, once per command.
-func (c *config) warn(w io.Writer) {
+// warn hands the configuration's warnings (a skipped file, ssl_verify
+// false) to emit, once per configuration (one operation).
+func (c *config) warn(emit func(string)) {
 	c.warnOnce.Do(func() {
 		for _, m := range c.Warnings {
-			fmt.Fprintln(w, "warning:", m)
+			emit(m)
 		}
 	})
 }

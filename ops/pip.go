@@ -1,4 +1,4 @@
-package main
+package ops
 
 import (
 	"context"
@@ -18,22 +18,59 @@ import (
 // pipOptions are the options of every pip run: the environment file's
 // directory for relative paths, our environment (pip strips PIP_* itself),
 // and pip's output on stderr unless quiet.
-func (g *globals) pipOptions(fileDir string, quiet bool) pip.Options {
-	o := pip.Options{Dir: fileDir, Env: withoutVar(g.environ, "ENVSEAL_IDENTITY"), Stderr: g.Err}
+func (h *Host) pipOptions(fileDir string, quiet bool) pip.Options {
+	o := pip.Options{Dir: fileDir, Env: withoutVar(h.Environ, "ENVSEAL_IDENTITY"), Stderr: h.log()}
 	// the proxies and CA bundle of the configuration, through pip's own
-	// variables (set after pip.Options strips PIP_* from Env); the command
-	// has already loaded the configuration, so an error cannot be new here
-	if cfg, err := loadConfig(g.getenv); err == nil {
+	// variables (set after pip.Options strips PIP_* from Env); the
+	// operation has already loaded the configuration, so an error cannot
+	// be new here
+	if cfg, err := h.config(); err == nil {
 		env, warnings := cfg.rc.PipEnv()
 		o.PipEnv = append(o.PipEnv, env...)
 		for _, w := range warnings {
-			fmt.Fprintln(g.Err, "warning:", w)
+			h.emit(&ConfigWarning{Msg: w})
 		}
 	}
-	if !quiet {
-		o.Stdout = g.Err
+	switch {
+	case quiet:
+	case h.Verbose:
+		o.Stdout = h.log()
+	default:
+		// pip's progress and "Collecting …" lines are noise beside
+		// envseal's own display; its summary is kept. On failure the
+		// error carries pip's last output in full (pip.Error).
+		o.Stdout = &summaryLines{w: h.log()}
 	}
 	return o
+}
+
+// summaryLines passes on only the lines of pip's standard output that say
+// what happened ("Successfully installed …") or went wrong, prefixed
+// "pip: ".
+type summaryLines struct {
+	w       io.Writer
+	partial []byte
+}
+
+func (s *summaryLines) Write(p []byte) (int, error) {
+	s.partial = append(s.partial, p...)
+	for {
+		i := strings.IndexByte(string(s.partial), '\n')
+		if i < 0 {
+			break
+		}
+		line := strings.TrimRight(string(s.partial[:i]), "\r")
+		s.partial = s.partial[i+1:]
+		for _, keep := range []string{"Successfully installed", "ERROR", "WARNING"} {
+			if strings.HasPrefix(line, keep) {
+				if _, err := io.WriteString(s.w, "pip: "+line+"\n"); err != nil {
+					return len(p), err
+				}
+				break
+			}
+		}
+	}
+	return len(p), nil
 }
 
 // fileDir is the directory of the environment file at path.
@@ -58,7 +95,7 @@ func (e *pipSectionError) Unwrap() error { return e.err }
 
 // installPipSection runs the environment's own pip for the file's pip:
 // entries, after the conda packages are linked, as conda does.
-func (g *globals) installPipSection(ctx context.Context, prefix, path string, f *env.File, quiet bool) error {
+func (h *Host) installPipSection(ctx context.Context, prefix, path string, f *env.File, quiet bool) error {
 	if f == nil || len(f.Pip) == 0 {
 		return nil
 	}
@@ -66,9 +103,9 @@ func (g *globals) installPipSection(ctx context.Context, prefix, path string, f 
 		if err != nil {
 			return err
 		}
-		return g.installLockedPyPI(ctx, prefix, path, pkgs, g.lookupEnv, quiet)
+		return h.installLockedPyPI(ctx, prefix, path, pkgs, h.lookupEnv, quiet)
 	}
-	if err := pip.Install(ctx, prefix, f.Pip, g.pipOptions(fileDir(path), quiet)); err != nil {
+	if err := pip.Install(ctx, prefix, f.Pip, h.pipOptions(fileDir(path), quiet)); err != nil {
 		markIncomplete(prefix, "pip section failed: "+firstLine(err.Error()))
 		return &pipSectionError{prefix: prefix, file: path, err: err}
 	}
@@ -77,7 +114,7 @@ func (g *globals) installPipSection(ctx context.Context, prefix, path string, f 
 
 // installLockedPyPI installs a lock's pip distributions by exact URL and
 // hash, without resolving.
-func (g *globals) installLockedPyPI(ctx context.Context, prefix, lockPath string, pkgs []*lockfile.PyPIPackage, lookup func(string) (string, bool), quiet bool) error {
+func (h *Host) installLockedPyPI(ctx context.Context, prefix, lockPath string, pkgs []*lockfile.PyPIPackage, lookup func(string) (string, bool), quiet bool) error {
 	if len(pkgs) == 0 {
 		return nil
 	}
@@ -92,7 +129,7 @@ func (g *globals) installLockedPyPI(ctx context.Context, prefix, lockPath string
 		}
 		dists = append(dists, pip.Dist{Name: p.Name, Version: p.Version, URL: u, SHA256: p.SHA256, Editable: p.Editable})
 	}
-	if err := pip.InstallLocked(ctx, prefix, dists, g.pipOptions(fileDir(lockPath), quiet)); err != nil {
+	if err := pip.InstallLocked(ctx, prefix, dists, h.pipOptions(fileDir(lockPath), quiet)); err != nil {
 		markIncomplete(prefix, "locked pip packages failed: "+firstLine(err.Error()))
 		return &pipSectionError{prefix: prefix, file: lockPath, err: err}
 	}
@@ -102,7 +139,7 @@ func (g *globals) installLockedPyPI(ctx context.Context, prefix, lockPath string
 // resolvePipSection locks the pip: entries for the host platform: the
 // solved conda packages are linked into a throw-away prefix (from the
 // package cache) whose own pip resolves the entries with --dry-run.
-func (g *globals) resolvePipSection(ctx context.Context, cfg *config, in *solveInput, recs []*conda.Record, path string) ([]*lockfile.PyPIPackage, error) {
+func (h *Host) resolvePipSection(ctx context.Context, cfg *config, in *solveInput, recs []*conda.Record, path string) ([]*lockfile.PyPIPackage, error) {
 	if pkgs, ok, err := pylockSection(in.file.Pip, path); ok || err != nil {
 		return pkgs, err // exactly the pylock.toml's files: nothing to resolve
 	}
@@ -116,10 +153,10 @@ func (g *globals) resolvePipSection(ctx context.Context, cfg *config, in *solveI
 	}
 	defer os.RemoveAll(dir)
 	prefix := filepath.Join(dir, "env")
-	if _, err := g.apply(ctx, cfg, change{link: dependencyOrder(recs)}, applyOptions{prefix: prefix, quiet: true, urlFor: in.setup.credentialedURL}); err != nil {
+	if _, err := h.apply(ctx, cfg, change{link: dependencyOrder(recs)}, applyOptions{prefix: prefix, quiet: true, urlFor: in.setup.credentialedURL}); err != nil {
 		return nil, fmt.Errorf("preparing an environment to resolve the pip: section: %w", err)
 	}
-	dists, err := pip.Resolve(ctx, prefix, in.file.Pip, g.pipOptions(fileDir(path), true))
+	dists, err := pip.Resolve(ctx, prefix, in.file.Pip, h.pipOptions(fileDir(path), true))
 	if err != nil {
 		return nil, fmt.Errorf("locking the pip: section of %s: %w", path, err)
 	}

@@ -1,6 +1,7 @@
-package main
+package ops
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,19 +11,18 @@ import (
 	"github.com/envseal/envseal/lockfile"
 	pfx "github.com/envseal/envseal/prefix"
 	"github.com/envseal/envseal/secrets"
-	"github.com/urfave/cli/v2"
 )
 
 // lockedPlan reads a lockfile (any format) and returns the records of the
 // target platform, with ${VAR} placeholders in their URLs expanded from
 // the environment or the lock's sealed secrets. It refuses a stale lock
 // (its environment.yml changed since) unless --frozen.
-func (g *globals) lockedPlan(c *cli.Context, cfg *config, path string) (*lockfile.Lock, []*conda.Record, conda.Platform, []string, error) {
-	l, err := lockfile.ReadFile(path, lockfile.DecodeOptions{Filename: path, Environment: c.String("lock-env")})
+func (h *Host) lockedPlan(o LockedOptions, cfg *config, path string) (*lockfile.Lock, []*conda.Record, conda.Platform, []string, error) {
+	l, err := lockfile.ReadFile(path, lockfile.DecodeOptions{Filename: path, Environment: o.LockEnv})
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
-	plat, err := g.targetPlatform(c.String("platform"))
+	plat, err := h.targetPlatform(o.Platform)
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
@@ -33,13 +33,13 @@ func (g *globals) lockedPlan(c *cli.Context, cfg *config, path string) (*lockfil
 	var specs []string
 	if in := l.Metadata.Inputs[plat]; in != nil {
 		specs = in.Specs
-		if !c.Bool("frozen") {
-			if err := g.checkFresh(c, cfg, l, path, plat); err != nil {
+		if !o.Frozen {
+			if err := h.checkFresh(o.SolveOptions, cfg, l, path, plat); err != nil {
 				return nil, nil, "", nil, err
 			}
 		}
 	}
-	lookup, openErr := g.placeholderLookupErr(c, l, path)
+	lookup, openErr := h.placeholderLookupErr(o.Identity, l, path)
 	for _, r := range recs {
 		if strings.Contains(r.URL, "${") {
 			u, err := lockfile.ExpandChannelURL(r.URL, lookup)
@@ -60,7 +60,7 @@ func (g *globals) lockedPlan(c *cli.Context, cfg *config, path string) (*lockfil
 
 // checkFresh compares the lock with the environment file it was made
 // from, when that file is still there.
-func (g *globals) checkFresh(c *cli.Context, cfg *config, l *lockfile.Lock, path string, plat conda.Platform) error {
+func (h *Host) checkFresh(o SolveOptions, cfg *config, l *lockfile.Lock, path string, plat conda.Platform) error {
 	for _, src := range l.Metadata.Sources {
 		p := src
 		if !filepath.IsAbs(p) {
@@ -70,7 +70,7 @@ func (g *globals) checkFresh(c *cli.Context, cfg *config, l *lockfile.Lock, path
 		if err != nil {
 			continue
 		}
-		targets, err := g.lockTargetsFor(c, cfg, f, []string{string(plat)})
+		targets, err := h.lockTargetsFor(o, cfg, f, []string{string(plat)})
 		if err != nil {
 			return err
 		}
@@ -80,10 +80,10 @@ func (g *globals) checkFresh(c *cli.Context, cfg *config, l *lockfile.Lock, path
 		// solved (channel flags, priority, virtual packages) is the lock's.
 		in := targets[0].inputs
 		if rec := l.Metadata.Inputs[plat]; rec != nil {
-			if len(c.StringSlice("channel")) == 0 {
+			if len(o.Channels) == 0 {
 				in.Channels = rec.Channels
 			}
-			if !c.IsSet("channel-priority") && !c.IsSet("strict-channel-priority") {
+			if o.ChannelPriority == "" && !o.StrictChannelPriority {
 				in.ChannelPriority = rec.ChannelPriority
 			}
 			in.VirtualPackages = rec.VirtualPackages
@@ -98,8 +98,8 @@ func (g *globals) checkFresh(c *cli.Context, cfg *config, l *lockfile.Lock, path
 
 // placeholderLookup resolves ${NAME} from the environment first, then
 // from the lock's sealed secrets (opened only if needed).
-func (g *globals) placeholderLookup(c *cli.Context, l *lockfile.Lock, path string) func(string) (string, bool) {
-	lookup, _ := g.placeholderLookupErr(c, l, path)
+func (h *Host) placeholderLookup(o IdentityOptions, l *lockfile.Lock, path string) func(string) (string, bool) {
+	lookup, _ := h.placeholderLookupErr(o, l, path)
 	return lookup
 }
 
@@ -107,12 +107,12 @@ func (g *globals) placeholderLookup(c *cli.Context, l *lockfile.Lock, path strin
 // the sealed secrets could not be opened (nil if they were, or were not
 // needed), so that a tampered section is reported as such rather than as
 // an unset placeholder.
-func (g *globals) placeholderLookupErr(c *cli.Context, l *lockfile.Lock, path string) (func(string) (string, bool), func() error) {
+func (h *Host) placeholderLookupErr(o IdentityOptions, l *lockfile.Lock, path string) (func(string) (string, bool), func() error) {
 	var opened *secrets.Opened
 	var openErr error
 	tried := false
 	lookup := func(name string) (string, bool) {
-		if v, ok := g.lookupEnv(name); ok {
+		if v, ok := h.lookupEnv(name); ok {
 			return v, true
 		}
 		if l.Secrets == nil {
@@ -120,9 +120,9 @@ func (g *globals) placeholderLookupErr(c *cli.Context, l *lockfile.Lock, path st
 		}
 		if !tried {
 			tried = true
-			ids, _, err := g.identities(c)
+			ids, _, err := h.identities(o)
 			if err == nil {
-				opened, err = l.Secrets.Open(lockEnvName(c, path), ids...)
+				opened, err = l.Secrets.Open(lockEnvName(o, path), ids...)
 			}
 			if err != nil {
 				openErr = fmt.Errorf("opening the secrets of %s for ${%s}: %w", path, name, err)
@@ -137,111 +137,102 @@ func (g *globals) placeholderLookupErr(c *cli.Context, l *lockfile.Lock, path st
 	return lookup, func() error { return openErr }
 }
 
-// createFromLock creates an environment from a lockfile without solving
-// and without reading any repodata.
-func (g *globals) createFromLock(c *cli.Context, cfg *config) (err error) {
-	name, prefix, err := g.targetPrefix(c, cfg, nil)
+// CreateFromLock creates an environment from a lockfile (envseal.lock,
+// conda-lock.yml, pixi.lock or @EXPLICIT; o.File) without solving and
+// without reading any repodata. It sends [*LockedPlanReady] before it
+// links anything; with DryRun it stops there.
+func CreateFromLock(ctx context.Context, o CreateOptions) (*CreateResult, error) {
+	h := &o.Host
+	cfg, err := h.config()
 	if err != nil {
-		return err
+		return nil, err
+	}
+	_, prefix, err := h.targetPrefix(o.Name, o.Prefix, cfg, nil)
+	if err != nil {
+		return nil, err
 	}
 	if prefix == "" {
-		return usagef("create -f LOCKFILE: give -n NAME or -p PREFIX")
+		return nil, usagef("create -f LOCKFILE: give -n NAME or -p PREFIX")
 	}
 	if prefixExists(prefix) {
-		return fmt.Errorf("an environment already exists at %s: use `envseal install --locked -p %s -f %s`", prefix, prefix, c.String("file"))
+		return nil, fmt.Errorf("an environment already exists at %s: use `envseal install --locked -p %s -f %s`", prefix, prefix, o.File)
 	}
-	_ = name
-	l, recs, plat, specs, err := g.lockedPlan(c, cfg, c.String("file"))
+	l, recs, plat, specs, err := h.lockedPlan(o.LockedOptions, cfg, o.File)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	quiet := c.Bool("json") || c.Bool("quiet")
-	if c.Bool("json") {
+	res := &CreateResult{Prefix: prefix, DryRun: o.DryRun, Platform: plat,
 		// The plan from the lock as written: its URLs still hold ${VAR}
 		// placeholders, never the credentials lockedPlan put back.
-		link := make([]map[string]any, 0, len(recs))
-		for _, r := range dependencyOrder(l.Records(plat)) {
-			link = append(link, distJSON(r, ""))
-		}
-		if c.Bool("dry-run") {
-			return writeJSON(g.Out, map[string]any{"success": true, "dry_run": true, "prefix": prefix,
-				"actions": map[string]any{"LINK": link, "PREFIX": prefix}})
-		}
-		defer func() {
-			if err == nil {
-				err = writeJSON(g.Out, map[string]any{"success": true, "dry_run": false, "prefix": prefix,
-					"actions": map[string]any{"LINK": link, "PREFIX": prefix}})
-			}
-		}()
+		Locked: dependencyOrder(l.Records(plat))}
+	h.emit(&LockedPlanReady{File: o.File, Platform: plat, Prefix: prefix, Records: dependencyOrder(recs)})
+	if o.DryRun {
+		return res, nil
 	}
-	if !quiet || c.Bool("dry-run") {
-		fmt.Fprintf(g.Out, "\n## Package Plan (from %s, %s, no solving) ##\n\n  environment location: %s\n\n", c.String("file"), plat, prefix)
-		for _, r := range dependencyOrder(recs) {
-			fmt.Fprintf(g.Out, "    %-24s %-14s %s\n", r.Name, r.Version.String(), r.Build)
-		}
-		fmt.Fprintln(g.Out)
-	}
-	if c.Bool("dry-run") {
-		return nil
-	}
-	_, err = g.apply(c.Context, cfg, change{link: dependencyOrder(recs)}, applyOptions{
+	_, err = h.apply(ctx, cfg, change{link: dependencyOrder(recs)}, applyOptions{
 		prefix:      prefix,
 		updateSpecs: specs,
 		requested:   requestedFromStrings(specs),
-		variables:   lockSourceVariables(l, c.String("file")),
-		quiet:       quiet,
+		variables:   lockSourceVariables(l, o.File),
+		quiet:       h.Quiet,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := g.installLockedPyPI(c.Context, prefix, c.String("file"), l.PyPI[plat], g.placeholderLookup(c, l, c.String("file")), quiet); err != nil {
-		return err
+	if err := h.installLockedPyPI(ctx, prefix, o.File, l.PyPI[plat], h.placeholderLookup(o.Identity, l, o.File), h.Quiet); err != nil {
+		return nil, err
 	}
-	if !quiet {
-		fmt.Fprintf(g.Out, "Created %s from %s (%d packages).\n", prefix, c.String("file"), len(recs)+len(l.PyPI[plat]))
-	}
-	return nil
+	res.Packages = len(recs) + len(l.PyPI[plat])
+	return res, nil
 }
 
-// installLocked makes an existing environment match a lockfile.
-func (g *globals) installLocked(c *cli.Context, cfg *config) error {
-	prefix, err := g.existingPrefix(c, cfg)
+// InstallLocked makes an existing environment match a lockfile (o.File,
+// default envseal.lock) without solving. It sends [*ChangeReady] before it
+// changes anything, with an empty Change when the conda packages already
+// match; the lock's pip packages are installed either way (not with
+// DryRun).
+func InstallLocked(ctx context.Context, o InstallOptions) (*InstallResult, error) {
+	h := &o.Host
+	cfg, err := h.config()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	path := c.String("file")
+	prefix, err := h.existingPrefix(ctx, o.Name, o.Prefix, cfg, "install")
+	if err != nil {
+		return nil, err
+	}
+	path := o.File
 	if path == "" {
 		path = "envseal.lock"
 	}
-	l, recs, plat, specs, err := g.lockedPlan(c, cfg, path)
+	l, recs, plat, specs, err := h.lockedPlan(o.LockedOptions, cfg, path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	pd, err := pfx.ReadPrefix(c.Context, prefix)
+	pd, err := pfx.ReadPrefix(ctx, prefix)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ch := diffPrefix(recs, pd.Records)
+	res := &InstallResult{Prefix: prefix, Change: ch.export(), DryRun: o.DryRun}
 	pypi := func() error {
-		return g.installLockedPyPI(c.Context, prefix, path, l.PyPI[plat], g.placeholderLookup(c, l, path), c.Bool("quiet"))
+		return h.installLockedPyPI(ctx, prefix, path, l.PyPI[plat], h.placeholderLookup(o.Identity, l, path), h.Quiet)
 	}
+	h.emit(&ChangeReady{Prefix: prefix, Change: res.Change, Installed: pd})
 	if len(ch.link) == 0 && len(ch.unlink) == 0 {
-		fmt.Fprintln(g.Out, "# The conda packages already match the lock.")
-		if c.Bool("dry-run") {
-			return nil
+		res.UpToDate = true
+		if o.DryRun {
+			return res, nil
 		}
-		return pypi()
+		return res, pypi()
 	}
-	if !c.Bool("quiet") {
-		writeChangeTable(g.Out, prefix, ch, pd)
+	if o.DryRun {
+		return res, nil
 	}
-	if c.Bool("dry-run") {
-		return nil
+	if _, err = h.apply(ctx, cfg, ch, applyOptions{prefix: prefix, updateSpecs: specs, requested: requestedFromStrings(specs), quiet: h.Quiet}); err != nil {
+		return nil, err
 	}
-	if _, err = g.apply(c.Context, cfg, ch, applyOptions{prefix: prefix, updateSpecs: specs, requested: requestedFromStrings(specs), quiet: c.Bool("quiet")}); err != nil {
-		return err
-	}
-	return pypi()
+	return res, pypi()
 }
 
 func requestedFromStrings(specs []string) map[string]string {

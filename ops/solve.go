@@ -1,4 +1,4 @@
-package main
+package ops
 
 import (
 	"context"
@@ -12,26 +12,29 @@ import (
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/resolver"
-	"github.com/urfave/cli/v2"
 )
 
-// solveFlags are the flags of the commands that solve (create, install,
-// lock), with conda's names.
-func solveFlags() []cli.Flag {
-	return append(channelFlags(),
-		nameFlag(), prefixFlag(),
-		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "read specs and channels from an environment.yml"},
-		&cli.BoolFlag{Name: "strict-channel-priority", Usage: "same as --channel-priority strict"},
-		&cli.StringFlag{Name: "channel-priority", Usage: "strict (default), flexible or disabled"},
-		&cli.BoolFlag{Name: "no-pip", Usage: "do not add pip to python's dependencies"},
-		&cli.BoolFlag{Name: "json", Usage: "print conda's JSON shape"},
-		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"d"}, Usage: "only show what would be done"},
-		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
-		&cli.BoolFlag{Name: "frozen", Usage: "with a lockfile: install it as it is, even if its environment.yml changed"},
-		&cli.StringFlag{Name: "lock-env", Usage: "with a pixi.lock: the environment to install (default \"default\")"},
-		excludeNewerFlag(),
-		quietFlag(),
-	)
+// SolveOptions are what a solving operation (Create, Install, Update,
+// Lock) is asked for, with conda's meaning.
+type SolveOptions struct {
+	ChannelOptions
+	// Name or Prefix is the target environment (not both); both empty
+	// means the environment file's name: or prefix:.
+	Name, Prefix string
+	// File is an environment.yml whose specs and channels are used.
+	File string
+	// Specs are match specs added to the file's.
+	Specs []string
+	// ChannelPriority is strict, flexible or disabled; "" means the
+	// configured one. StrictChannelPriority forces strict.
+	ChannelPriority       string
+	StrictChannelPriority bool
+	// NoPip does not add pip to python's dependencies.
+	NoPip bool
+	// ExcludeNewer hides records published after a cut-off: an RFC 3339
+	// date or time, or a duration before now (7d, 2w, 36h); "" means the
+	// environment file's exclude_newer, else the configuration's.
+	ExcludeNewer string
 }
 
 // solveInput is what a solving command asked for, after reading flags and
@@ -51,19 +54,19 @@ type solveInput struct {
 
 // readSolveInput gathers specs, channels and options from the command line
 // and an optional environment file.
-func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, error) {
-	in := &solveInput{cfg: cfg, addPip: cfg.AddPipAsPythonDependency && !c.Bool("no-pip")}
+func (h *Host) readSolveInput(o SolveOptions, cfg *config) (*solveInput, error) {
+	in := &solveInput{cfg: cfg, addPip: cfg.AddPipAsPythonDependency && !o.NoPip}
 	var fileChannels []string
-	if path := c.String("file"); path != "" {
+	if path := o.File; path != "" {
 		f, err := env.ReadFile(path)
 		if err != nil {
 			return nil, err
 		}
-		g.warnFile(path, f)
+		h.warnFile(path, f)
 		in.file = f
 		fileChannels = f.Channels
 	}
-	setup, err := g.newChannelSetup(c, cfg, fileChannels)
+	setup, err := h.newChannelSetup(o.ChannelOptions, cfg, fileChannels)
 	if err != nil {
 		return nil, err
 	}
@@ -73,25 +76,25 @@ func (g *globals) readSolveInput(c *cli.Context, cfg *config) (*solveInput, erro
 			return nil, err
 		}
 	}
-	for _, arg := range c.Args().Slice() {
+	for _, arg := range o.Specs {
 		spec, err := conda.ParseMatchSpecWithConfig(arg, setup.chCfg)
 		if err != nil {
-			return nil, &usageError{msg: err.Error()}
+			return nil, &UsageError{Msg: err.Error()}
 		}
-		g.warnIgnoredBrackets("", arg, spec)
+		h.warnIgnoredBrackets("", arg, spec)
 		in.specs = append(in.specs, spec)
 	}
 	if err := setup.addSpecChannels(in.specs); err != nil {
 		return nil, err
 	}
-	if in.priority, err = channelPriority(c, cfg); err != nil {
+	if in.priority, err = channelPriority(o, cfg); err != nil {
 		return nil, err
 	}
-	in.name, in.prefix, err = g.targetPrefix(c, cfg, in.file)
+	in.name, in.prefix, err = h.targetPrefix(o.Name, o.Prefix, cfg, in.file)
 	if err != nil {
 		return nil, err
 	}
-	if in.cutoff, err = excludeNewer(c, cfg, in.file); err != nil {
+	if in.cutoff, err = excludeNewer(o, cfg, in.file); err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -107,8 +110,7 @@ func hasName(specs []conda.MatchSpec, name string) bool {
 }
 
 // targetPrefix resolves -n/-p (or the file's name/prefix) to a path.
-func (g *globals) targetPrefix(c *cli.Context, cfg *config, f *env.File) (name, prefix string, err error) {
-	name, prefix = c.String("name"), c.String("prefix")
+func (h *Host) targetPrefix(name, prefix string, cfg *config, f *env.File) (string, string, error) {
 	if name != "" && prefix != "" {
 		return "", "", usagef("-n/--name and -p/--prefix cannot be used together")
 	}
@@ -120,7 +122,7 @@ func (g *globals) targetPrefix(c *cli.Context, cfg *config, f *env.File) (name, 
 	}
 	switch {
 	case prefix != "":
-		abs, err := filepath.Abs(expandHome(prefix, g.getenv("HOME")))
+		abs, err := filepath.Abs(expandHome(prefix, h.getenv("HOME")))
 		if err != nil {
 			return "", "", err
 		}
@@ -143,12 +145,12 @@ func checkEnvName(name string) error {
 }
 
 // solve loads the channels and runs the resolver for in.
-func (g *globals) solve(ctx context.Context, in *solveInput, installed []*conda.Record) (*resolver.Solution, *channel.Index, error) {
-	return g.solveWith(ctx, in, installed, nil)
+func (h *Host) solve(ctx context.Context, in *solveInput, installed []*conda.Record) (*resolver.Solution, *channel.Index, error) {
+	return h.solveWith(ctx, in, installed, nil)
 }
 
 // solveWith is solve with locked records to prefer (a relock).
-func (g *globals) solveWith(ctx context.Context, in *solveInput, installed, locked []*conda.Record) (*resolver.Solution, *channel.Index, error) {
+func (h *Host) solveWith(ctx context.Context, in *solveInput, installed, locked []*conda.Record) (*resolver.Solution, *channel.Index, error) {
 	if len(in.specs) == 0 {
 		return nil, nil, usagef("nothing to install: give specs or -f environment.yml")
 	}
@@ -156,7 +158,7 @@ func (g *globals) solveWith(ctx context.Context, in *solveInput, installed, lock
 	if err != nil {
 		return nil, nil, err
 	}
-	vps, err := g.virtualPackages(in.setup.platform)
+	vps, err := h.virtualPackages(in.setup.platform)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -231,20 +233,6 @@ func prefixExists(prefix string) bool {
 	return err == nil
 }
 
-// quietFlag is -q on subcommands, as conda accepts it after the verb.
-func quietFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bars or plan tables"}
-}
-
-// nameFlag and prefixFlag are conda's -n/--name and -p/--prefix.
-func nameFlag() cli.Flag {
-	return &cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "environment name (under the envs directory)"}
-}
-
-func prefixFlag() cli.Flag {
-	return &cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "environment path"}
-}
-
 // fileSpecs are the conda specs of an environment file for plat (selectors
 // applied), plus pip when the file has a pip: section and asks for no pip,
 // as conda adds it. A spec naming a channel is read with chCfg, so that
@@ -273,12 +261,12 @@ func fileSpecs(f *env.File, plat conda.Platform, chCfg conda.ChannelConfig) ([]c
 
 // channelPriority is the configured channel priority, overridden by
 // --channel-priority and --strict-channel-priority.
-func channelPriority(c *cli.Context, cfg *config) (resolver.ChannelPriority, error) {
+func channelPriority(o SolveOptions, cfg *config) (resolver.ChannelPriority, error) {
 	mode := cfg.ChannelPriority
-	if m := c.String("channel-priority"); m != "" {
+	if m := o.ChannelPriority; m != "" {
 		mode = m
 	}
-	if c.Bool("strict-channel-priority") {
+	if o.StrictChannelPriority {
 		mode = "strict"
 	}
 	p, err := resolver.ParseChannelPriority(mode)
@@ -288,30 +276,30 @@ func channelPriority(c *cli.Context, cfg *config) (resolver.ChannelPriority, err
 	return p, nil
 }
 
-// warnFile prints the problems conda tolerates in the environment file at
+// warnFile reports the problems conda tolerates in the environment file at
 // path: the parser's warnings, and bracket text its specs drop.
-func (g *globals) warnFile(path string, f *env.File) {
+func (h *Host) warnFile(path string, f *env.File) {
 	for _, w := range f.Warnings {
-		fmt.Fprintf(g.Err, "envseal: warning: %s\n", w.String())
+		h.warnf("%s", w.String())
 	}
 	for _, d := range f.Dependencies {
 		where := path
 		if d.Line > 0 {
 			where = fmt.Sprintf("%s:%d:%d", path, d.Line, d.Column)
 		}
-		g.warnIgnoredBrackets(where, d.String(), d.Spec)
+		h.warnIgnoredBrackets(where, d.String(), d.Spec)
 	}
 }
 
 // warnIgnoredBrackets says that spec (written text) lost the bracket text
 // conda's parser drops, such as pip-style extras ("nbconvert[execute]").
-func (g *globals) warnIgnoredBrackets(where, text string, spec conda.MatchSpec) {
+func (h *Host) warnIgnoredBrackets(where, text string, spec conda.MatchSpec) {
 	if spec.IgnoredBrackets == "" {
 		return
 	}
 	if where != "" {
 		where += ": "
 	}
-	fmt.Fprintf(g.Err, "envseal: warning: %s%q: ignoring %q in brackets, as conda does (only key=value pairs count there; pip extras belong in the pip: section); solving for %s\n",
+	h.warnf("%s%q: ignoring %q in brackets, as conda does (only key=value pairs count there; pip extras belong in the pip: section); solving for %s",
 		where, text, spec.IgnoredBrackets, spec.String())
 }

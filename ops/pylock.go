@@ -1,4 +1,4 @@
-package main
+package ops
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/internal/pip"
 	"github.com/envseal/envseal/lockfile"
 )
@@ -51,4 +52,16 @@ func prefixPyPI(ctx context.Context, prefix string) ([]*lockfile.PyPIPackage, er
 		out = append(out, &lockfile.PyPIPackage{Name: p.Name, Version: p.Version, URL: p.URL, SHA256: p.SHA256, Editable: p.Editable})
 	}
 	return out, nil
+}
+
+// warnDropped sends a warning for each thing the format leaves out of l
+// (see [lockfile.EncodeWarnings]).
+func (h *Host) warnDropped(l *lockfile.Lock, format string, plat conda.Platform) {
+	lf, err := lockfile.ParseFormat(format)
+	if err != nil {
+		return
+	}
+	for _, w := range lockfile.EncodeWarnings(l, lf, lockfile.EncodeOptions{Platform: plat}) {
+		h.warnf("%s", w)
+	}
 }

@@ -1,0 +1,74 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/envseal/envseal/conda"
+	"github.com/envseal/envseal/deptree"
+	"github.com/envseal/envseal/lockfile"
+)
+
+// TreeOptions are the options of [Tree]: an installed environment (Name
+// or Prefix), or a lock (Lock, with Platform; default this machine's).
+type TreeOptions struct {
+	Host
+	Name, Prefix string
+	Lock         string
+	Platform     string
+}
+
+// TreeResult is an environment's dependency graph.
+type TreeResult struct {
+	// Source is the prefix or the lock the graph was read from.
+	Source string
+	Graph  *deptree.Graph
+}
+
+// Tree builds the dependency graph of an environment or of a lock. In a
+// prefix, what the user asked for comes from conda-meta/history; in a
+// lock, from the inputs recorded for the platform (its specs).
+func Tree(ctx context.Context, o TreeOptions) (*TreeResult, error) {
+	if o.Lock != "" {
+		plat := conda.HostPlatform()
+		if o.Platform != "" {
+			p, err := conda.ParsePlatform(o.Platform)
+			if err != nil {
+				return nil, usagef("--platform: %v", err)
+			}
+			plat = p
+		}
+		l, err := lockfile.ReadFile(o.Lock, lockfile.DecodeOptions{Filename: o.Lock})
+		if err != nil {
+			return nil, err
+		}
+		recs := l.Records(plat)
+		if len(recs) == 0 {
+			return nil, fmt.Errorf("%s locks no packages for %s (it has %v)", o.Lock, plat, l.AllPlatforms())
+		}
+		var requested []string
+		if in, ok := l.Metadata.Inputs[plat]; ok {
+			for _, s := range in.Specs {
+				if ms, err := conda.ParseMatchSpec(s); err == nil {
+					requested = append(requested, ms.Name)
+				}
+			}
+		}
+		return &TreeResult{Source: o.Lock, Graph: deptree.New(recs, requested)}, nil
+	}
+	res, err := List(ctx, ListOptions{Host: o.Host, Name: o.Name, Prefix: o.Prefix})
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]*conda.Record, 0, len(res.Installed.Records))
+	for _, r := range res.Installed.Records {
+		recs = append(recs, &r.Record)
+	}
+	var requested []string
+	for _, s := range res.Installed.RequestedSpecs() {
+		if ms, err := conda.ParseMatchSpec(s); err == nil {
+			requested = append(requested, ms.Name)
+		}
+	}
+	return &TreeResult{Source: res.Prefix, Graph: deptree.New(recs, requested)}, nil
+}
