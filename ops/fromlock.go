@@ -70,7 +70,7 @@ func (h *Host) checkFresh(o SolveOptions, cfg *config, l *lockfile.Lock, path st
 		if err != nil {
 			continue
 		}
-		targets, err := h.lockTargetsFor(o, cfg, f, []string{string(plat)})
+		targets, err := h.lockTargetsFor(o, cfg, f, p, []string{string(plat)})
 		if err != nil {
 			return err
 		}

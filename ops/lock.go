@@ -24,7 +24,8 @@ type lockTarget struct {
 
 // lockTargetsFor is lockTargets for the platforms given (empty: the
 // file's, else this machine's).
-func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, platforms []string) ([]lockTarget, error) {
+// envPath is the environment file's path (for a pip: section's --pylock).
+func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, envPath string, platforms []string) ([]lockTarget, error) {
 	if len(platforms) == 0 {
 		platforms = f.Platforms
 	}
@@ -68,7 +69,7 @@ func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, platform
 		inputs := lockfile.Inputs{
 			Platform:        plat,
 			Specs:           specStrings(in.specs),
-			PyPISpecs:       append([]string(nil), f.Pip...),
+			PyPISpecs:       pylockPins(f.Pip, envPath),
 			ChannelPriority: priority.String(),
 			ExcludeNewer:    cutoff,
 		}
@@ -156,7 +157,7 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 		return nil, err
 	}
 	h.warnFile(file, f)
-	targets, err := h.lockTargetsFor(o.SolveOptions, cfg, f, o.Platforms)
+	targets, err := h.lockTargetsFor(o.SolveOptions, cfg, f, file, o.Platforms)
 	if err != nil {
 		return nil, err
 	}

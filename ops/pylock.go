@@ -2,6 +2,8 @@ package ops
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -64,4 +66,27 @@ func (h *Host) warnDropped(l *lockfile.Lock, format string, plat conda.Platform)
 	for _, w := range lockfile.EncodeWarnings(l, lf, lockfile.EncodeOptions{Platform: plat}) {
 		h.warnf("%s", w)
 	}
+}
+
+// pylockPins returns a pip: section as a lock input: a `--pylock FILE`
+// entry also names the file's sha256, so that a changed pylock.toml makes
+// the lock stale (lock --check says "pypi specs"). Other sections, and a
+// pylock.toml that cannot be read (the solve reports that), are returned
+// as they are.
+func pylockPins(lines []string, envPath string) []string {
+	out := append([]string(nil), lines...)
+	rel, ok, err := pip.PylockEntry(lines)
+	if err != nil || !ok {
+		return out
+	}
+	p := rel
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(fileDir(envPath), rel)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return out
+	}
+	sum := sha256.Sum256(data)
+	return []string{"--pylock " + rel + " sha256:" + hex.EncodeToString(sum[:])}
 }

@@ -105,10 +105,17 @@ func TestPylockExportAndInstall(t *testing.T) {
 		}
 	}
 
+	// The lock records the pylock.toml's own hash: a changed file makes it
+	// stale.
+	e.mustRun("lock", "--check", "--override-channels", "-c", ch, "-f", yml2, "-o", lock2)
+
 	// A hash that does not match the file: pip refuses it.
 	bad := strings.Replace(string(data), want["worldpkg"], strings.Repeat("0", 64), 1)
 	if err := os.WriteFile(pylock, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if _, errs, code := e.run("lock", "--check", "--override-channels", "-c", ch, "-f", yml2, "-o", lock2); code == 0 || !strings.Contains(errs, "pypi specs") {
+		t.Errorf("lock --check after the pylock.toml changed: exit %d, %s", code, errs)
 	}
 	_, errs, code = e.run("create", "-q", "-n", "badhash", "--override-channels", "-c", ch, "-f", yml2)
 	if code == 0 || !strings.Contains(strings.ToLower(errs), "hash") {
