@@ -55,6 +55,17 @@ func ParseExcludeNewer(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("exclude-newer %q: want a duration (7d, 2w, 36h, P7D) or an RFC 3339 date or time (2026-04-01, 2026-04-01T12:00:00Z)", s)
 }
 
+// IsRelativeCutoff reports whether s is an exclude-newer duration (a
+// cut-off that moves with the clock) rather than a date or time.
+func IsRelativeCutoff(s string) bool {
+	v := strings.TrimSpace(s)
+	if v == "" {
+		return false
+	}
+	_, ok, err := parseCutoffDuration(v)
+	return ok && err == nil
+}
+
 // FormatCutoff writes a cut-off as ParseExcludeNewer reads it back
 // unchanged: RFC 3339 in UTC, with a fraction only when there is one.
 func FormatCutoff(t time.Time) string {

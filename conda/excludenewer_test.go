@@ -76,6 +76,15 @@ func TestParseExcludeNewer(t *testing.T) {
 	}
 }
 
+func TestIsRelativeCutoff(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{"7d": true, " 2w ": true, "P1D": true, "0": true, "2026-04-01": false, "2026-04-01T00:00:00Z": false, "": false, "-7d": false, "soon": false} {
+		if got := IsRelativeCutoff(s); got != want {
+			t.Errorf("IsRelativeCutoff(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 func TestPublishedAfter(t *testing.T) {
 	t.Parallel()
 	cut := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)

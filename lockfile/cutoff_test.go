@@ -127,3 +127,22 @@ func TestCutoffBadValue(t *testing.T) {
 		t.Errorf("error %v, want one naming metadata.exclude_newer at line 4", err)
 	}
 }
+
+func TestCutoffSpanRoundTrip(t *testing.T) {
+	t.Parallel()
+	l := New()
+	l.SetRecords("linux-64", nil)
+	l.Metadata.ExcludeNewer = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.Metadata.ExcludeNewerSpan = "7d"
+	data, err := Marshal(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Metadata.ExcludeNewerSpan != "7d" || !back.Metadata.ExcludeNewer.Equal(l.Metadata.ExcludeNewer) {
+		t.Errorf("read back %q %v:\n%s", back.Metadata.ExcludeNewerSpan, back.Metadata.ExcludeNewer, data)
+	}
+}

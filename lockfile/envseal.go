@@ -180,7 +180,7 @@ func platformKey(k *yaml.Node, listed map[conda.Platform]bool, what string) (con
 }
 
 func decodeEnvsealMetadata(r yamlReader, n *yaml.Node, m *Metadata) error {
-	f, err := r.fields(n, "metadata", "sources", "channels", "platforms", "channel_priority", "content_hash", "inputs", "exclude_newer")
+	f, err := r.fields(n, "metadata", "sources", "channels", "platforms", "channel_priority", "content_hash", "inputs", "exclude_newer", "exclude_newer_span")
 	if err != nil {
 		return err
 	}
@@ -220,6 +220,9 @@ func decodeEnvsealMetadata(r yamlReader, n *yaml.Node, m *Metadata) error {
 		return err
 	}
 	if m.ExcludeNewer, err = parseCutoff(r, f["exclude_newer"], "metadata.exclude_newer"); err != nil {
+		return err
+	}
+	if m.ExcludeNewerSpan, err = r.str(f["exclude_newer_span"], "metadata.exclude_newer_span"); err != nil {
 		return err
 	}
 	listed := map[conda.Platform]bool{}
@@ -446,6 +449,7 @@ func envsealNode(l *Lock) (*yaml.Node, error) {
 	addStr(md, "channel_priority", m.ChannelPriority)
 	if !m.ExcludeNewer.IsZero() {
 		add(md, "exclude_newer", strNode(conda.FormatCutoff(m.ExcludeNewer)))
+		addStr(md, "exclude_newer_span", m.ExcludeNewerSpan)
 	}
 	if len(m.ContentHash) > 0 {
 		hn := mapNode()

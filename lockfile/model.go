@@ -65,6 +65,12 @@ type Metadata struct {
 	// envseal.lock and pixi.lock carry it; conda-lock.yml and @EXPLICIT
 	// files cannot (see [EncodeWarnings]).
 	ExcludeNewer time.Time
+	// ExcludeNewerSpan is the duration ExcludeNewer was taken from ("7d")
+	// when the environment file or configuration gave a relative value;
+	// a relock with the same span keeps ExcludeNewer, so the lock does not
+	// churn as the clock moves. "" for an absolute cut-off. Only
+	// envseal.lock carries it.
+	ExcludeNewerSpan string
 }
 
 // Package is one locked conda package.

@@ -39,3 +39,25 @@ func withCutoff(idx resolver.Index, cut time.Time) (resolver.Index, func(error) 
 	ci := resolver.NewCutoffIndex(idx, cut)
 	return ci, ci.Explain
 }
+
+// relativeSpan is the exclude_newer of the environment file, else of the
+// configuration, when it is a duration and no --exclude-newer overrides
+// it: such a cut-off is kept from the previous lock (as uv does), so that
+// relocking and lock --check do not churn as the clock moves. A duration
+// given on the command line is taken from now every time.
+func relativeSpan(o SolveOptions, cfg *config, f *env.File) string {
+	if o.ExcludeNewer != "" {
+		return ""
+	}
+	var v string
+	if f != nil {
+		v = f.ExcludeNewer
+	}
+	if v == "" && cfg.rc != nil {
+		v = cfg.rc.ExcludeNewer
+	}
+	if conda.IsRelativeCutoff(v) {
+		return v
+	}
+	return ""
+}

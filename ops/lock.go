@@ -170,6 +170,15 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	span := relativeSpan(o.SolveOptions, cfg, f)
+	if span != "" && old != nil && old.Metadata.ExcludeNewerSpan == span && !old.Metadata.ExcludeNewer.IsZero() {
+		for _, t := range targets {
+			t.in.cutoff = old.Metadata.ExcludeNewer
+		}
+		for i := range targets {
+			targets[i].inputs.ExcludeNewer = old.Metadata.ExcludeNewer
+		}
+	}
 	if o.Check {
 		if old == nil {
 			return nil, fmt.Errorf("%s does not exist: run `envseal lock`", out)
@@ -220,6 +229,9 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 		l.SetRecords(t.inputs.Platform, recs)
 		l.SetInputs(t.inputs)
 		l.Metadata.ExcludeNewer = t.inputs.ExcludeNewer
+		if !l.Metadata.ExcludeNewer.IsZero() {
+			l.Metadata.ExcludeNewerSpan = span
+		}
 		if len(f.Pip) > 0 {
 			if t.inputs.Platform != conda.HostPlatform() {
 				h.noticef("the pip: section is not locked for %s: pip resolves only for the platform it runs on (%s)", t.inputs.Platform, conda.HostPlatform())

@@ -189,3 +189,39 @@ func TestExcludeNewerUnsolvable(t *testing.T) {
 		t.Errorf("with exclude_newer in .envsealrc: %s", got)
 	}
 }
+
+// TestExcludeNewerRelative: a duration in environment.yml is resolved
+// once; relocking with the same span keeps the locked cut-off (as uv
+// does), so the lock does not change as the clock moves, and --check
+// passes. A new span, or a duration on the command line, moves it.
+func TestExcludeNewerRelative(t *testing.T) {
+	ch := t.TempDir()
+	twoYearChannel(t, ch, false)
+	_, yml, lock := lockProject(t, ch, "  - app\n")
+	rewrite(t, yml, "dependencies:", "exclude_newer: 30d\ndependencies:")
+	e := newCLI(t)
+	args := []string{"lock", "-q", "--no-pip", "--override-channels", "-f", yml, "-o", lock, "--platform", "linux-64"}
+	e.mustRun(args...)
+	first, _ := os.ReadFile(lock)
+	if !strings.Contains(string(first), "exclude_newer_span: 30d") {
+		t.Fatalf("the lock does not record the span:\n%s", first)
+	}
+	time.Sleep(1100 * time.Millisecond) // a re-resolved cut-off would differ
+	e.mustRun(args...)
+	second, _ := os.ReadFile(lock)
+	if string(first) != string(second) {
+		t.Errorf("relock with the same span changed the lock:\n%s\n---\n%s", first, second)
+	}
+	e.mustRun(append([]string{"lock", "--check"}, args[2:]...)...)
+
+	rewrite(t, yml, "exclude_newer: 30d", "exclude_newer: 31d")
+	if _, errs, code := e.run(append([]string{"lock", "--check"}, args[2:]...)...); code == 0 || !strings.Contains(errs, "exclude-newer cut-off") {
+		t.Errorf("check with a new span: exit %d, %s", code, errs)
+	}
+	rewrite(t, yml, "exclude_newer: 31d", "exclude_newer: 30d")
+	e.mustRun(append(args, "--exclude-newer", "30d")...)
+	third, _ := os.ReadFile(lock)
+	if string(third) == string(first) || strings.Contains(string(third), "exclude_newer_span") {
+		t.Errorf("--exclude-newer 30d on the command line kept the old cut-off or recorded a span:\n%s", third)
+	}
+}
