@@ -40,7 +40,9 @@
 //
 // # Sources and caching
 //
-// A channel is a local directory, a file:// URL or an http(s):// URL. Each is
+// A channel is a local directory, a file:// URL, an http(s):// URL or an
+// oci:// URL (an OCI registry: the HTTPClient's transport must serve the
+// oci scheme, see package channel/oci). Each is
 // read for the target platform and for noarch, preferring repodata.json.zst
 // over repodata.json (and repodata.json.bz2 for local channels). Remote
 // repodata is cached under [Loader.CacheDir] keyed by a hash of the

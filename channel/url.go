@@ -22,8 +22,8 @@ type location struct {
 // tokenRe matches an anaconda.org-style token path segment.
 var tokenRe = regexp.MustCompile(`/t/[^/]+(/|$)`)
 
-// parseLocation interprets a channel location: an http(s):// or file:// URL,
-// or a local path.
+// parseLocation interprets a channel location: an http(s)://, oci:// or
+// file:// URL, or a local path.
 func parseLocation(raw string) (location, error) {
 	if raw == "" {
 		return location{}, fmt.Errorf("empty channel location")
@@ -44,7 +44,7 @@ func parseLocation(raw string) (location, error) {
 				return location{}, fmt.Errorf("invalid channel URL %q: no path", redactRaw(raw))
 			}
 			return localLocation(filepath.FromSlash(p))
-		case "http", "https":
+		case "http", "https", "oci": // oci: the client's transport serves it (channel/oci)
 			u.Path = strings.TrimSuffix(u.Path, "/")
 			u.RawPath = ""
 			u.Fragment = ""

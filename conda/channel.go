@@ -364,6 +364,10 @@ func parseChannelURL(s string, cfg ChannelConfig) (Channel, error) {
 		}
 		return nameKnownLocation(c, cfg)
 	case "http", "https", "s3", "ftp", "gs":
+	case "oci": // oci://REGISTRY/REPO: an OCI registry (package channel/oci)
+		if strings.Trim(u.path, "/") == "" {
+			return Channel{}, errors.New("oci:// channel without a repository (want oci://REGISTRY/REPO)")
+		}
 	default:
 		return Channel{}, fmt.Errorf("unsupported URL scheme %q", u.scheme)
 	}

@@ -36,6 +36,8 @@ func TestParseChannel(t *testing.T) {
 		{"https://user:secret@example.com/ch", "https://example.com/ch", "https://example.com/ch", "", false},
 		{"https://pkgs.corp.example/conda/internal", "internal", "https://pkgs.corp.example/conda/internal", "", false},
 		{"s3://bucket/channel", "s3://bucket/channel", "s3://bucket/channel", "", false},
+		{"oci://ghcr.io/channel-mirrors/conda-forge", "oci://ghcr.io/channel-mirrors/conda-forge", "oci://ghcr.io/channel-mirrors/conda-forge", "", false},
+		{"oci://127.0.0.1:5000/team/chan/linux-64", "oci://127.0.0.1:5000/team/chan", "oci://127.0.0.1:5000/team/chan", Linux64, false},
 		{"file:///opt/channel", "file:///opt/channel", "file:///opt/channel", "", true},
 		{"file:///opt/channel/linux-64/", "file:///opt/channel", "file:///opt/channel", Linux64, true},
 		{"file://localhost/opt/channel", "file:///opt/channel", "file:///opt/channel", "", true},
@@ -125,6 +127,7 @@ func TestChannelCredentialsNeverShown(t *testing.T) {
 		{"https://bob:SECRET2@example.com/ch", "https://bob:SECRET2@example.com/ch", "bob", "SECRET2", ""},
 		{"https://bob:SECRET3@example.com/t/SECRET4/ch", "https://bob:SECRET3@example.com/t/SECRET4/ch", "bob", "SECRET3", "SECRET4"},
 		{"http://SECRET5@example.com:8080/a/b", "http://SECRET5@example.com:8080/a/b", "SECRET5", "", ""},
+		{"oci://ci:SECRET11@registry.example.com/team/ch", "oci://ci:SECRET11@registry.example.com/team/ch", "ci", "SECRET11", ""},
 	}
 	for _, tc := range tests {
 		c, err := ParseChannel(tc.in, ChannelConfig{})
@@ -175,6 +178,7 @@ func TestParseChannelErrors(t *testing.T) {
 	for _, in := range []string{
 		"", "  ", "conda forge", "conda-forge//x", "a/../b", "ftp:/x", "gopher://host/ch", "https:///ch",
 		"file://remote/opt/ch", "file://relative", "~/x", "bad\x00name", "na:me", "https://@host/ch",
+		"oci://ghcr.io", "oci://ghcr.io/",
 	} {
 		t.Run(in, func(t *testing.T) {
 			c, err := ParseChannel(in, ChannelConfig{})

@@ -21,6 +21,9 @@ type Config struct {
 	ChannelPriority string   // channel_priority: "strict", "flexible" or "disabled"
 	PkgsDirs        []string // pkgs_dirs, "~" and $VARS expanded
 	EnvsDirs        []string // envs_dirs (or envs_path), expanded likewise
+	// InsecureRegistries lists OCI registry hosts (host or host:port) of
+	// oci:// channels reached over plain HTTP although not loopback.
+	InsecureRegistries []string
 	// AddPipAsPythonDependency is add_pip_as_python_dependency; nil when
 	// not set.
 	AddPipAsPythonDependency *bool
@@ -132,6 +135,7 @@ var specs = []keySpec{
 	{name: "default_channels", kind: kindList, expand: true},
 	{name: "exclude_newer", aliases: []string{"exclude-newer"}, kind: kindScalar},
 	{name: "envs_dirs", aliases: []string{"envs_path"}, kind: kindList, delim: string(os.PathListSeparator), expand: true},
+	{name: "insecure_registries", kind: kindList},
 	{name: "pkgs_dirs", kind: kindList, expand: true},
 	{name: "proxy_servers", kind: kindMap, expand: true},
 	{name: "ssl_verify", aliases: []string{"verify_ssl"}, kind: kindScalar, expand: true},
@@ -487,6 +491,8 @@ func (c *Config) set(spec keySpec, ms []*match, opts Options) error {
 			c.PkgsDirs = expandAll(merged, opts.Home)
 		case "envs_dirs":
 			c.EnvsDirs = expandAll(merged, opts.Home)
+		case "insecure_registries":
+			c.InsecureRegistries = merged
 		}
 		return nil
 	}

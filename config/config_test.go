@@ -170,6 +170,11 @@ func TestMerge(t *testing.T) {
 				eq(t, c.SSLVerify, "false")
 				eq(t, c.ClientSSLCert, "/c.pem")
 			}},
+		{"insecure_registries (oci:// channels) merge as lists",
+			[]string{"insecure_registries: [registry.lan:5000]\n", "insecure_registries:\n  - harbor.corp\n"}, nil,
+			func(t *testing.T, c *Config) {
+				eq(t, c.InsecureRegistries, []string{"harbor.corp", "registry.lan:5000"})
+			}},
 		{"unknown keys are ignored",
 			[]string{"auto_activate_base: false\nchangeps1: false\nsome_future_key: {a: [1]}\nchannels: [a]\n"}, nil,
 			func(t *testing.T, c *Config) { eq(t, c.Channels, []string{"a"}) }},

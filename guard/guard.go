@@ -54,6 +54,9 @@ type Result struct {
 	Chained string
 	// Already is true when nothing had to change.
 	Already bool
+	// MergeDriver is set when the envseal.lock merge driver was
+	// registered too (see InstallMergeDriver).
+	MergeDriver *MergeDriverResult
 }
 
 // HooksDir returns the directory git runs hooks from for the repository

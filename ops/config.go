@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/envseal/envseal/channel/oci"
 	"github.com/envseal/envseal/conda"
 	conf "github.com/envseal/envseal/config"
 )
@@ -29,6 +30,7 @@ type config struct {
 	AddPipAsPythonDependency bool
 	Files                    []string // config files that were read, in order
 	Warnings                 []string // problems skipped while reading them
+	OCIAuth                  oci.Auth // registry credentials for oci:// channels (oci.go)
 
 	home string
 	rc   *conf.Config // the merged settings, with their sources
@@ -66,7 +68,12 @@ func (c *config) channelConfig(wd string) conda.ChannelConfig {
 // honours proxy_servers, the proxy variables, ssl_verify and client
 // certificates. All clients of one command share one transport.
 func (c *config) httpClient(timeout time.Duration) (*http.Client, error) {
-	c.transportOnce.Do(func() { c.transport, c.transportErr = c.rc.Transport() })
+	c.transportOnce.Do(func() {
+		c.transport, c.transportErr = c.rc.Transport()
+		if c.transportErr == nil {
+			c.transport.RegisterProtocol("oci", c.ociTransport(c.transport))
+		}
+	})
 	if c.transportErr != nil {
 		return nil, c.transportErr
 	}
@@ -150,6 +157,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		cfg.EnvsDirs = []string{filepath.Join(cfg.Root, "envs")}
 	}
 	cfg.RepodataCache = filepath.Join(cfg.Root, "cache", "repodata")
+	cfg.OCIAuth = ociAuth(getenv, home)
 	return cfg, nil
 }
 

@@ -220,6 +220,13 @@ func (h *Host) withSecrets(o RunOptions, environ []string) ([]string, error) {
 		return nil, fmt.Errorf("opening the secrets of %s (environment %q): %w", path, envName, err)
 	}
 	defer s.Close()
+	for _, p := range s.Pending() {
+		if p.Readable {
+			h.warnf("%s is a pending entry of %s (sealed with public keys only, not yet under the MAC): passed; a recipient's next write folds it", p.Name, path)
+		} else {
+			h.warnf("%s is a pending entry of %s that your identity cannot open (sealed before you were a recipient): not passed", p.Name, path)
+		}
+	}
 	names := o.Secrets
 	if len(names) == 0 {
 		names = s.Names()

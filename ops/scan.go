@@ -105,7 +105,16 @@ func GuardInstall(ctx context.Context, o GuardOptions) (*guard.Result, error) {
 			return nil, fmt.Errorf("finding the envseal executable (give --envseal PATH): %w", err)
 		}
 	}
-	return guard.Install(ctx, ".", guard.Options{Command: bin})
+	res, err := guard.Install(ctx, ".", guard.Options{Command: bin})
+	if err != nil {
+		return nil, err
+	}
+	// A team that guards its secrets also merges them: register the
+	// envseal.lock merge driver with the hook.
+	if res.MergeDriver, err = guard.InstallMergeDriver(ctx, ".", bin); err != nil {
+		return res, fmt.Errorf("the guard is installed, but the merge driver is not: %w", err)
+	}
+	return res, nil
 }
 
 // GuardUninstall removes the hook GuardInstall wrote and puts back the one

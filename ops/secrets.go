@@ -14,6 +14,7 @@ import (
 
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/internal/atomicfile"
+	"github.com/envseal/envseal/internal/gitindex"
 	"github.com/envseal/envseal/lockfile"
 	"github.com/envseal/envseal/secrets"
 )
@@ -228,6 +229,13 @@ func (h *Host) openSection(opts SecretsOptions, create bool) (*lockfile.Lock, *s
 // atomically. The lock's write lock is held from the read to the rename,
 // so concurrent edits (twenty `secrets set` started at once) all land.
 func editSecrets(ctx context.Context, opts SecretsOptions, create bool, edit func(*secrets.Opened) error) error {
+	return editSecretsOr(ctx, opts, create, edit, nil)
+}
+
+// editSecretsOr is editSecrets with a fallback for a user whose identities
+// do not open the section (or who has none): pending, when not nil, changes
+// the sealed section with public keys only, and the lock is written.
+func editSecretsOr(ctx context.Context, opts SecretsOptions, create bool, edit func(*secrets.Opened) error, pending func(l *lockfile.Lock, envName string) error) error {
 	h := &opts.Host
 	wl, err := h.lockForWrite(ctx, opts.lockPath(), opts.LockTimeout)
 	if err != nil {
@@ -236,9 +244,40 @@ func editSecrets(ctx context.Context, opts SecretsOptions, create bool, edit fun
 	defer wl.Release()
 	l, o, path, err := h.openSection(opts, create)
 	if err != nil {
-		return err
+		var noID *NoIdentityError
+		if pending == nil || !(errors.Is(err, secrets.ErrNoIdentityMatched) || errors.As(err, &noID)) {
+			return err
+		}
+		var rerr error
+		if l, rerr = readLock(opts.lockPath(), true); rerr != nil {
+			return rerr
+		}
+		if l.Secrets == nil {
+			return err
+		}
+		if err := pending(l, lockEnvName(opts.IdentityOptions, opts.lockPath())); err != nil {
+			return err
+		}
+		h.warnPostQuantum(l.Secrets)
+		return lockfile.WriteFile(opts.lockPath(), l)
 	}
 	defer o.Close()
+	if ps := o.Pending(); len(ps) > 0 {
+		var readable, unreadable []string
+		for _, p := range ps {
+			if p.Readable {
+				readable = append(readable, p.Name)
+			} else {
+				unreadable = append(unreadable, p.Name)
+			}
+		}
+		if len(readable) > 0 {
+			h.noticef("folding pending %s under the data key and MAC (added with public keys only: check that you expected them)", strings.Join(readable, ", "))
+		}
+		if len(unreadable) > 0 {
+			h.warnf("pending %s cannot be opened with your identity and stay pending", strings.Join(unreadable, ", "))
+		}
+	}
 	if err := edit(o); err != nil {
 		return err
 	}
@@ -247,7 +286,46 @@ func editSecrets(ctx context.Context, opts SecretsOptions, create bool, edit fun
 		return err
 	}
 	l.Secrets = sec
+	h.warnPostQuantum(sec)
 	return lockfile.WriteFile(path, l)
+}
+
+// warnPostQuantum says, after a write, that a section with classic
+// recipients is not post-quantum, and who keeps it so.
+func (h *Host) warnPostQuantum(sec *secrets.Section) {
+	if sec == nil || sec.PostQuantum() {
+		return
+	}
+	classic := sec.ClassicRecipients()
+	short := make([]string, len(classic))
+	for i, r := range classic {
+		short[i] = ShortRecipient(r)
+	}
+	if len(classic) == 0 {
+		h.warnf("the seal is not post-quantum: a pending entry was sealed to classic keys; the next write by a recipient folds it")
+		return
+	}
+	h.warnf("the seal is not post-quantum until the last classic recipient is removed: %s (each holder runs `envseal secrets keygen`, adds the new age1pq1 key, then the old one is removed with `envseal secrets recipients rm`)", strings.Join(short, ", "))
+}
+
+// ShortRecipient shortens a public key for display: post-quantum keys are
+// about 2 KB long. SSH keys keep their type and comment.
+func ShortRecipient(r string) string {
+	if f := strings.Fields(r); len(f) >= 2 && strings.HasPrefix(f[0], "ssh-") {
+		b := f[1]
+		if len(b) > 16 {
+			b = b[len(b)-12:]
+		}
+		out := f[0] + " …" + b
+		if len(f) > 2 {
+			out += " " + strings.Join(f[2:], " ")
+		}
+		return out
+	}
+	if len(r) > 24 {
+		return r[:12] + "…" + r[len(r)-8:]
+	}
+	return r
 }
 
 // SecretsOptions say which lock holds the secrets, who opens them, and
@@ -272,6 +350,11 @@ type SecretsOptions struct {
 	// environment.yml) and the variables it moves (empty: all).
 	File  string
 	Names []string
+	// Dotenv is the .env file SecretsImport moves instead (its variables
+	// become secrets); Delete removes them from it afterwards, else the
+	// file is left as it was.
+	Dotenv string
+	Delete bool
 }
 
 // SecretsResult is what a secrets operation read or changed.
@@ -287,6 +370,21 @@ type SecretsResult struct {
 	Recipients []string
 	// File is the environment file SecretsImport rewrote.
 	File string
+	// Entries are SecretsList's secrets, pending ones marked.
+	Entries []SecretInfo
+	// Pending: SecretsSet sealed a pending entry (the caller is not a
+	// recipient).
+	Pending bool
+	// Kinds are the kinds of Recipients (secrets.Kind.String), in order;
+	// PostQuantum says every recipient is post-quantum, else Classic are
+	// the ones keeping the seal classic.
+	Kinds       []string
+	PostQuantum bool
+	Classic     []string
+	// Exposed are, after SecretsRecipientsRm, the secrets the removed key
+	// could open in some commit (or the working lock): rotate them where
+	// they are issued.
+	Exposed []string
 }
 
 func (o SecretsOptions) lockPath() string {
@@ -297,12 +395,29 @@ func (o SecretsOptions) lockPath() string {
 }
 
 // SecretsSet seals o.Value as the secret o.Name, creating the lock or its
-// secrets: section (sealed to the caller's own public key) if needed.
+// secrets: section (sealed to the caller's own public key) if needed. A
+// caller whose identities do not open an existing section (or who has
+// none) seals the value with the recipients' public keys as a pending
+// entry; result.Pending says so. A recipient's next write folds it.
 func SecretsSet(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	if err := CheckSecretName(o.Name); err != nil {
 		return nil, err
 	}
-	return o.result(editSecrets(ctx, o, true, func(s *secrets.Opened) error { return s.Set(o.Name, o.Value) }))
+	pending := false
+	err := editSecretsOr(ctx, o, true, func(s *secrets.Opened) error { return s.Set(o.Name, o.Value) },
+		func(l *lockfile.Lock, envName string) error {
+			if err := l.Secrets.AddPending(envName, o.Name, o.Value); err != nil {
+				return err
+			}
+			pending = true
+			o.Host.noticef("you are not a recipient of %s: %s is sealed to the %d recipients' public keys as a pending entry; the next write by a recipient folds it", o.lockPath(), o.Name, len(l.Secrets.Recipients))
+			return nil
+		})
+	res, err := o.result(err)
+	if res != nil {
+		res.Pending = pending
+	}
+	return res, err
 }
 
 // SecretsGet opens the secrets and returns the value of o.Name.
@@ -321,7 +436,8 @@ func SecretsGet(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 }
 
 // SecretsList returns the secret names, in the lock's order, without
-// opening any value.
+// opening any value, then the pending ones (Entries says which, and who
+// added them when git knows).
 func SecretsList(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	l, err := readLock(o.lockPath(), false)
 	if err != nil {
@@ -331,9 +447,42 @@ func SecretsList(ctx context.Context, o SecretsOptions) (*SecretsResult, error) 
 	if l.Secrets != nil {
 		for _, e := range l.Secrets.Entries {
 			res.Names = append(res.Names, e.Name)
+			res.Entries = append(res.Entries, SecretInfo{Name: e.Name})
+		}
+		for _, p := range l.Secrets.Pending {
+			res.Entries = append(res.Entries, SecretInfo{Name: p.Name, Pending: true, AddedBy: pendingAuthor(ctx, o.lockPath(), p)})
 		}
 	}
 	return res, nil
+}
+
+// SecretInfo is one secret SecretsList found.
+type SecretInfo struct {
+	Name string `json:"name"`
+	// Pending: added with public keys only, not yet folded by a recipient.
+	Pending bool `json:"pending,omitempty"`
+	// AddedBy is the git author of the commit that added a pending entry
+	// ("" when git does not know: not committed, no repository).
+	AddedBy string `json:"added_by,omitempty"`
+}
+
+// pendingAuthor asks git who committed the pending entry p: its sealed
+// value is unique, so the last commit that added or removed that text is
+// the one that added it.
+func pendingAuthor(ctx context.Context, lock string, p secrets.PendingEntry) string {
+	dir, base := filepath.Split(lock)
+	if dir == "" {
+		dir = "."
+	}
+	needle := p.Value
+	if len(needle) > 64 {
+		needle = needle[:64]
+	}
+	out, err := gitindex.Git(ctx, dir, "log", "-1", "--format=%an", "-S"+needle, "--", base)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // SecretsRm removes the secret o.Name.
@@ -382,15 +531,31 @@ func SecretsRecipientsAdd(ctx context.Context, o SecretsOptions) (*SecretsResult
 }
 
 // SecretsRecipientsRm removes the recipient o.Keys[0] and re-keys: a new
-// data key, every value sealed again.
+// data key, every value sealed again. The result's Exposed are the
+// secrets that key could open in some commit of the lock (or in the lock
+// before this change): the re-key protects future values only, so those
+// must be rotated where they are issued.
 func SecretsRecipientsRm(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	if len(o.Keys) != 1 {
 		return nil, usagef("recipients rm: want exactly one KEY")
 	}
-	return o.result(editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.RemoveRecipient(o.Keys[0]) }))
+	public := o.Keys[0]
+	if r, err := secrets.ParseRecipient(public); err == nil {
+		public = r.String()
+	}
+	exposed, err := exposedTo(ctx, o.lockPath(), public)
+	if err != nil {
+		return nil, err
+	}
+	res, err := o.result(editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.RemoveRecipient(o.Keys[0]) }))
+	if res != nil {
+		res.Exposed = exposed
+	}
+	return res, err
 }
 
-// SecretsRecipients lists the recipients of the secrets: section.
+// SecretsRecipients lists the recipients of the secrets: section, with
+// their kinds and whether the seal is post-quantum.
 func SecretsRecipients(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	l, err := readLock(o.lockPath(), false)
 	if err != nil {
@@ -399,6 +564,11 @@ func SecretsRecipients(ctx context.Context, o SecretsOptions) (*SecretsResult, e
 	res := &SecretsResult{Lock: o.lockPath()}
 	if l.Secrets != nil {
 		res.Recipients = append([]string(nil), l.Secrets.Recipients...)
+		for _, r := range res.Recipients {
+			res.Kinds = append(res.Kinds, secrets.RecipientKind(r).String())
+		}
+		res.PostQuantum = l.Secrets.PostQuantum()
+		res.Classic = l.Secrets.ClassicRecipients()
 	}
 	return res, nil
 }

@@ -23,6 +23,9 @@ import (
 // (and envseal.lock's inside it, by editSecrets: always in that order, so
 // two operations never wait on each other).
 func SecretsImport(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
+	if o.Dotenv != "" {
+		return secretsImportDotenv(ctx, o)
+	}
 	h := &o.Host
 	file, names := o.File, o.Names
 	if file == "" {
@@ -108,7 +111,7 @@ func (h *Host) withoutSealed(vars []env.Variable, lockPath string) ([]env.Variab
 		return vars, nil
 	}
 	sealed := func(v env.Variable) bool {
-		return slices.ContainsFunc(l.Secrets.Entries, func(e secrets.Entry) bool { return e.Name == v.Name })
+		return slices.ContainsFunc(l.Secrets.Entries, func(e secrets.Entry) bool { return e.Name == v.Name }) || slices.Contains(l.Secrets.PendingNames(), v.Name)
 	}
 	// Best effort: without an identity that opens the section, names only.
 	if ids, _, err := h.identities(IdentityOptions{}); err == nil {

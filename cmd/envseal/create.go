@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/envseal/envseal/internal/progress"
 	"io"
 	"path/filepath"
 
@@ -39,7 +38,7 @@ func (g *globals) create(c *cli.Context) error {
 	}
 	o := ops.CreateOptions{Host: g.host(quiet, func(e ops.Event) {
 		if p, ok := e.(*ops.PlanReady); ok && !quiet {
-			writePlanTable(g.Out, p.Plan, p.Plan.Records)
+			p.Plan.WriteTable(g.Out, p.Plan.Records)
 		}
 	}), LockedOptions: lockedOptions(c), DryRun: dryRun}
 	res, err := ops.Create(c.Context, o)
@@ -50,7 +49,7 @@ func (g *globals) create(c *cli.Context) error {
 	case asJSON:
 		return writePlanJSON(g.Out, res.Plan, res.Plan.Records, dryRun)
 	case dryRun:
-		writePlanTable(g.Out, res.Plan, res.Plan.Records)
+		res.Plan.WriteTable(g.Out, res.Plan.Records)
 	case !c.Bool("quiet"):
 		fmt.Fprintf(g.Out, "Created %s (%d packages).\n", res.Prefix, len(res.Plan.Records))
 		g.runHint(c, res.Prefix)
@@ -77,11 +76,7 @@ func (g *globals) createFromLock(c *cli.Context, quiet bool) error {
 	asJSON, dryRun := c.Bool("json"), c.Bool("dry-run")
 	o := ops.CreateOptions{Host: g.host(quiet, func(e ops.Event) {
 		if p, ok := e.(*ops.LockedPlanReady); ok && !asJSON && (!quiet || dryRun) {
-			fmt.Fprintf(g.Out, "\n## Package Plan (from %s, %s, no solving) ##\n\n  environment location: %s\n\n", p.File, p.Platform, p.Prefix)
-			for _, r := range p.Records {
-				fmt.Fprintf(g.Out, "    %-24s %-14s %s\n", r.Name, r.Version.String(), r.Build)
-			}
-			fmt.Fprintln(g.Out)
+			p.WriteTable(g.Out)
 		}
 	}), LockedOptions: lockedOptions(c), DryRun: dryRun}
 	res, err := ops.CreateFromLock(c.Context, o)
@@ -102,35 +97,6 @@ func (g *globals) createFromLock(c *cli.Context, quiet bool) error {
 	}
 	return nil
 }
-
-// writePlanTable prints the records to link as conda prints a plan.
-func writePlanTable(w io.Writer, in *ops.Plan, recs []*conda.Record) {
-	if in.Prefix != "" {
-		fmt.Fprintf(w, "\n## Package Plan ##\n\n  environment location: %s\n\n", in.Prefix)
-	} else {
-		fmt.Fprintf(w, "\n## Package Plan ##\n\n")
-	}
-	fmt.Fprintf(w, "  The following NEW packages will be INSTALLED (platform %s):\n\n", in.Platform)
-	nameW, verW, buildW, chW := 4, 7, 5, 7
-	for _, r := range recs {
-		nameW = max(nameW, len(r.Name))
-		verW = max(verW, len(r.Version.String()))
-		buildW = max(buildW, len(r.Build))
-		chW = max(chW, len(r.Channel))
-	}
-	fmt.Fprintf(w, "  %-*s  %-*s  %-*s  %-*s  %10s\n", nameW, "Name", verW, "Version", buildW, "Build", chW, "Channel", "Size")
-	var total int64
-	for _, r := range recs {
-		total += r.Size
-		fmt.Fprintf(w, "  %-*s  %-*s  %-*s  %-*s  %10s\n", nameW, r.Name, verW, r.Version.String(), buildW, r.Build, chW, r.Channel, humanBytes(r.Size))
-	}
-	fmt.Fprintf(w, "\n  %d packages, %s to download\n\n", len(recs), humanBytes(total))
-}
-
-// humanBytes is the one rule for sizes envseal prints (plans, download
-// bars, clean): decimal units, as the progress bars count them, so a
-// plan's total and its bar's total are the same number.
-func humanBytes(n int64) string { return progress.FormatBytes(n) }
 
 // writePlanJSON prints the plan in conda's create/install --json shape.
 func writePlanJSON(w io.Writer, in *ops.Plan, recs []*conda.Record, dryRun bool) error {

@@ -35,6 +35,9 @@ already there is kept and runs first. uninstall removes ours and puts it back.`,
 					if res.Chained != "" {
 						fmt.Fprintf(g.Err, "envseal: the earlier pre-commit hook runs first (kept as %s)\n", res.Chained)
 					}
+					if res.MergeDriver != nil {
+						printMergeDriver(g, res.MergeDriver)
+					}
 					return nil
 				},
 			},

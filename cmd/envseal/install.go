@@ -2,11 +2,8 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/envseal/envseal/ops"
-	pfx "github.com/envseal/envseal/prefix"
 	"github.com/urfave/cli/v2"
 )
 
@@ -66,7 +63,7 @@ func (g *globals) modify(c *cli.Context, verb string) error {
 	}
 	h := g.host(quiet, func(e ops.Event) {
 		if ch, ok := e.(*ops.ChangeReady); ok && !quiet {
-			writeChangeTable(g.Out, ch.Prefix, ch.Change, ch.Installed)
+			ch.WriteTable(g.Out)
 		}
 	})
 	var res *ops.InstallResult
@@ -100,47 +97,18 @@ func (g *globals) installLocked(c *cli.Context) error {
 		case ch.Change.Empty():
 			fmt.Fprintln(g.Out, "# The conda packages already match the lock.")
 		case !quiet:
-			writeChangeTable(g.Out, ch.Prefix, ch.Change, ch.Installed)
+			ch.WriteTable(g.Out)
 		}
 	})
 	_, err := ops.InstallLocked(c.Context, ops.InstallOptions{Host: h, LockedOptions: lockedOptions(c), DryRun: c.Bool("dry-run")})
 	return err
 }
 
-// writeChangeTable prints the packages a transaction links and unlinks.
-func writeChangeTable(w io.Writer, prefix string, ch ops.Change, pd *pfx.PrefixData) {
-	fmt.Fprintf(w, "\n## Package Plan ##\n\n  environment location: %s\n\n", prefix)
-	if len(ch.Unlink) > 0 {
-		fmt.Fprintln(w, "  The following packages will be REMOVED:")
-		fmt.Fprintln(w)
-		for _, n := range ch.Unlink {
-			if r := pd.Record(n); r != nil {
-				fmt.Fprintf(w, "    %s-%s-%s\n", r.Name, r.Version.String(), r.Build)
-			}
-		}
-		fmt.Fprintln(w)
-	}
-	var added, changed []string
-	for _, r := range ch.Link {
-		if old := pd.Record(r.Name); old != nil {
-			changed = append(changed, fmt.Sprintf("    %-20s %s-%s --> %s-%s", r.Name, old.Version.String(), old.Build, r.Version.String(), r.Build))
-		} else {
-			added = append(added, fmt.Sprintf("    %-20s %s-%s  %s", r.Name, r.Version.String(), r.Build, r.Channel))
-		}
-	}
-	if len(added) > 0 {
-		fmt.Fprintf(w, "  The following NEW packages will be INSTALLED:\n\n%s\n\n", strings.Join(added, "\n"))
-	}
-	if len(changed) > 0 {
-		fmt.Fprintf(w, "  The following packages will be CHANGED:\n\n%s\n\n", strings.Join(changed, "\n"))
-	}
-}
-
 func (g *globals) remove(c *cli.Context) error {
 	asJSON, dryRun := c.Bool("json"), c.Bool("dry-run")
 	h := g.host(true, func(e ops.Event) {
 		if ch, ok := e.(*ops.ChangeReady); ok && !asJSON && !c.Bool("quiet") {
-			writeChangeTable(g.Out, ch.Prefix, ch.Change, ch.Installed)
+			ch.WriteTable(g.Out)
 		}
 	})
 	res, err := ops.Remove(c.Context, ops.RemoveOptions{Host: h, Name: c.String("name"), Prefix: c.String("prefix"), Packages: c.Args().Slice(), All: c.Bool("all"), DryRun: dryRun})

@@ -104,6 +104,6 @@ func (g *globals) clean(c *cli.Context) error {
 	if c.Bool("dry-run") {
 		verb = "Would remove"
 	}
-	fmt.Fprintf(g.Out, "%s %s from the package cache.\n", verb, humanBytes(res.Bytes))
+	fmt.Fprintf(g.Out, "%s %s from the package cache.\n", verb, ops.HumanBytes(res.Bytes))
 	return nil
 }

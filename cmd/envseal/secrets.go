@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/envseal/envseal/ops"
 	"github.com/envseal/envseal/secrets"
@@ -27,6 +28,13 @@ func secretsCommand(g *globals) *cli.Command {
 one age file. Names stay readable so diffs show which secret changed.
 envseal run injects them into the child's environment only.
 
+Someone who is not a recipient (or has no identity) can still set a value:
+it is sealed to the recipients' public keys as a pending entry, which list
+marks, run passes, and a recipient's next write folds under the data key
+and MAC. A section with any classic (X25519, SSH) recipient is not
+post-quantum; writes and recipients list say so. See also envseal
+merge-driver, and secrets audit for who could open what.
+
 Identity lookup: --identity FILE, $ENVSEAL_IDENTITY (key text, for CI),
 $ENVSEAL_IDENTITY_FILE, ~/.config/envseal/identity.txt (made by keygen),
 then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
@@ -47,6 +55,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				Action: func(c *cli.Context) error { return g.secretsSet(c) },
 			},
 			secretsImportCommand(g, common),
+			secretsAuditCommand(g, common),
 			{
 				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME",
 				Flags:  append([]cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print {\"name\", \"value\"} (the value, as asked)"}}, common...),
@@ -55,7 +64,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 			{
 				Name: "list", Usage: "list the secret names (values are not opened)",
 				Flags:  common,
-				Action: g.secretsAction(-1, "", ops.SecretsList, func(r *ops.SecretsResult) []string { return r.Names }),
+				Action: g.secretsAction(-1, "", ops.SecretsList, listLines),
 			},
 			{
 				Name: "rm", Usage: "remove a secret", ArgsUsage: "NAME",
@@ -79,18 +88,56 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 					},
 					{
 						Name: "rm", Usage: "remove a recipient and re-key (new data key, every value re-sealed)", ArgsUsage: "KEY",
-						Flags:  common,
-						Action: g.secretsAction(-1, "", ops.SecretsRecipientsRm, nil),
+						Flags: common,
+						Action: g.secretsAction(-1, "", ops.SecretsRecipientsRm, func(r *ops.SecretsResult) []string {
+							if len(r.Exposed) > 0 {
+								fmt.Fprintf(g.Err, "envseal: the removed key could open these secrets in some commit of %s; git keeps them forever, so rotate them where they are issued, then `envseal secrets set` each:\n", r.Lock)
+								for _, n := range r.Exposed {
+									fmt.Fprintf(g.Err, "  %s\n", n)
+								}
+							}
+							return nil
+						}),
 					},
 					{
-						Name: "list", Usage: "list the recipients",
-						Flags:  common,
-						Action: g.secretsAction(-1, "", ops.SecretsRecipients, func(r *ops.SecretsResult) []string { return r.Recipients }),
+						Name: "list", Usage: "list the recipients, each with its kind (KEY<tab>KIND), and say whether the seal is post-quantum",
+						Flags: common,
+						Action: g.secretsAction(-1, "", ops.SecretsRecipients, func(r *ops.SecretsResult) []string {
+							if len(r.Recipients) > 0 && !r.PostQuantum {
+								short := make([]string, len(r.Classic))
+								for i, k := range r.Classic {
+									short[i] = ops.ShortRecipient(k)
+								}
+								fmt.Fprintf(g.Err, "envseal: warning: the seal is not post-quantum until the last classic recipient is removed (%s)\n", strings.Join(short, ", "))
+							}
+							out := make([]string, len(r.Recipients))
+							for i, k := range r.Recipients {
+								out[i] = k + "\t" + r.Kinds[i]
+							}
+							return out
+						}),
 					},
 				},
 			},
 		},
 	}
+}
+
+// listLines are the lines of `secrets list`: a name a line, pending ones
+// marked (with who added them when git knows).
+func listLines(r *ops.SecretsResult) []string {
+	out := make([]string, len(r.Entries))
+	for i, e := range r.Entries {
+		out[i] = e.Name
+		if e.Pending {
+			out[i] += "\t(pending"
+			if e.AddedBy != "" {
+				out[i] += ", added by " + e.AddedBy
+			}
+			out[i] += ")"
+		}
+	}
+	return out
 }
 
 func (g *globals) secretsOptions(c *cli.Context) ops.SecretsOptions {

@@ -60,7 +60,7 @@ func TestSecretsSealAndRun(t *testing.T) {
 	if got := alice.mustRun("secrets", "get", "--lock", lock, "API_TOKEN"); got != value+"\n" {
 		t.Errorf("get: %q", got)
 	}
-	if got := alice.mustRun("secrets", "recipients", "list", "--lock", lock); strings.TrimSpace(got) != alice.env["PUB"] {
+	if got := alice.mustRun("secrets", "recipients", "list", "--lock", lock); strings.TrimSpace(got) != alice.env["PUB"]+"\tpost-quantum" {
 		t.Errorf("recipients: %q, want the creator %q", got, alice.env["PUB"])
 	}
 

@@ -37,7 +37,10 @@
 //
 // # Downloads
 //
-// Archives come from https://, http://, file:// URLs or plain paths.
+// Archives come from https://, http://, file:// URLs or plain paths, and
+// from oci:// URLs when the HTTPClient's transport serves that scheme
+// (channel/oci; the wanted sha256 goes along in X-Expected-Sha256 so
+// that the registry blob is fetched by digest).
 // [Cache.Jobs] of them are fetched at once. A download goes to
 // <fn>.partial, is resumed with an HTTP Range request after a network
 // failure (or from an earlier, interrupted run) and is restarted when the

@@ -252,6 +252,10 @@ func (r *run) attempt(ctx context.Context, src source, partial, fn string, want 
 		return sums{}, false, errors.New("invalid package URL")
 	}
 	req.Header.Set("Accept-Encoding", "identity") // byte offsets must be those of the archive
+	if req.URL.Scheme == "oci" && want.sha256 != "" {
+		// An OCI registry serves the blob by digest (channel/oci).
+		req.Header.Set("X-Expected-Sha256", want.sha256)
+	}
 	if off > 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", off))
 	}
@@ -312,10 +316,21 @@ func (r *run) attempt(ctx context.Context, src source, partial, fn string, want 
 			if ctx.Err() != nil {
 				return sums{}, false, context.Cause(ctx)
 			}
+			if corrupt(rerr) {
+				return sums{}, false, rerr // not retried; the partial file goes
+			}
 			return sums{}, false, netErr(rerr)
 		}
 	}
 	return h.sums(), resumed, nil
+}
+
+// corrupt reports whether a body read failed because the transport found
+// the content wrong (an oci:// layer whose digest does not match, see
+// channel/oci): an error in the chain has a Corrupt method returning true.
+func corrupt(err error) bool {
+	var c interface{ Corrupt() bool }
+	return errors.As(err, &c) && c.Corrupt()
 }
 
 // contentRangeStart parses the first byte offset of "bytes a-b/n".

@@ -58,7 +58,7 @@ func parseSource(raw string) (source, error) {
 		if u.Host != "" && u.Host != "localhost" {
 			return s, fmt.Errorf("file URL with host %q is not supported", u.Host)
 		}
-	case "http", "https":
+	case "http", "https", "oci": // oci: the client's transport serves it (channel/oci)
 	default:
 		return s, fmt.Errorf("unsupported URL scheme %q", u.Scheme)
 	}

@@ -1,0 +1,433 @@
+package oci
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote"
+
+	"github.com/envseal/envseal/internal/archive"
+	"github.com/envseal/envseal/internal/indexer"
+)
+
+// PublishOptions says what [Transport.Publish] pushes where.
+type PublishOptions struct {
+	// Channel is the target, oci://HOST/CHANNEL (user information, if any,
+	// is used as credentials and never shown).
+	Channel string
+	// Archives are the paths of the .conda / .tar.bz2 files to publish.
+	// Each goes to the subdir its info/index.json names.
+	Archives []string
+	// Force replaces a published package whose archive differs from the
+	// one given; without it that is an error and nothing of its subdir's
+	// repodata changes.
+	Force bool
+}
+
+// Published is one archive pushed (or found already there).
+type Published struct {
+	Subdir, File string
+	// Repository and Tag locate its manifest in the registry.
+	Repository, Tag string
+	// SHA256 is the archive's digest (its layer is sha256:<SHA256>).
+	SHA256 string
+	// Existed reports that the registry already had this exact archive.
+	Existed bool
+}
+
+// PublishResult lists what [Transport.Publish] did.
+type PublishResult struct {
+	Packages []Published
+	// Subdirs are the subdirs whose repodata was rewritten, sorted.
+	Subdirs []string
+}
+
+type pending struct {
+	path, fn, subdir string
+	rec              map[string]any
+	indexJSON        []byte
+	sha              string
+	size             int64
+}
+
+// Publish pushes package archives to an OCI channel in the layout of the
+// package documentation, then rewrites the repodata of every subdir it
+// touched: the published repodata.json (an empty one when there is none
+// yet) with the new records added, as plain and zst layers under the tag
+// "latest". A subdir without noarch repodata gets an empty noarch one, so
+// that conda, which insists on noarch, reads the channel too.
+//
+// Packages are pushed before the repodata that names them, so a reader
+// never sees a record whose archive is missing. Two publishers writing
+// the same subdir at once race: the last repodata written wins (run
+// publishing from one CI job per channel). Errors name the channel and the
+// archive; credentials never appear in them.
+func (t *Transport) Publish(ctx context.Context, opts PublishOptions) (*PublishResult, error) {
+	chURL := redact(opts.Channel)
+	host, channel, err := splitChannel(opts.Channel)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) error { return fmt.Errorf("publishing to oci channel %s: %w", chURL, err) }
+	if len(opts.Archives) == 0 {
+		return nil, fail(errors.New("no package archives given"))
+	}
+	var pkgs []*pending
+	seen := map[string]string{}
+	for _, p := range opts.Archives {
+		pk, err := readArchive(ctx, p)
+		if err != nil {
+			return nil, fail(err)
+		}
+		key := pk.subdir + "/" + pk.fn
+		if prev, ok := seen[key]; ok {
+			return nil, fail(fmt.Errorf("%s and %s are both %s", prev, p, key))
+		}
+		seen[key] = p
+		pkgs = append(pkgs, pk)
+	}
+	bySubdir := map[string][]*pending{}
+	for _, pk := range pkgs {
+		bySubdir[pk.subdir] = append(bySubdir[pk.subdir], pk)
+	}
+	res := &PublishResult{}
+	subdirs := make([]string, 0, len(bySubdir))
+	for sd := range bySubdir {
+		subdirs = append(subdirs, sd)
+	}
+	sort.Strings(subdirs)
+	for _, sd := range subdirs {
+		rd, err := t.readRepodata(ctx, opts.Channel, host, channel, sd)
+		if err != nil {
+			return nil, fail(err)
+		}
+		for _, pk := range bySubdir[sd] {
+			table := rd.PackagesConda
+			if strings.HasSuffix(pk.fn, ".tar.bz2") {
+				table = rd.Packages
+			}
+			if old, ok := table[pk.fn]; ok && !opts.Force {
+				if s, _ := old["sha256"].(string); s != "" && s != pk.sha {
+					return nil, fail(fmt.Errorf("%s/%s is already published with sha256 %s (this archive has %s); use --force to replace it", sd, pk.fn, s, pk.sha))
+				}
+			}
+			pub, err := t.pushPackage(ctx, opts.Channel, channel, pk, opts.Force)
+			if err != nil {
+				return nil, fail(err)
+			}
+			res.Packages = append(res.Packages, pub)
+			table[pk.fn] = pk.rec
+		}
+		if err := t.pushRepodata(ctx, opts.Channel, channel, sd, rd); err != nil {
+			return nil, fail(err)
+		}
+		res.Subdirs = append(res.Subdirs, sd)
+	}
+	if _, ok := bySubdir["noarch"]; !ok {
+		rd, err := t.readRepodata(ctx, opts.Channel, host, channel, "noarch")
+		if err != nil {
+			return nil, fail(err)
+		}
+		if rd.fresh {
+			if err := t.pushRepodata(ctx, opts.Channel, channel, "noarch", rd); err != nil {
+				return nil, fail(err)
+			}
+			res.Subdirs = append(res.Subdirs, "noarch")
+			sort.Strings(res.Subdirs)
+		}
+	}
+	return res, nil
+}
+
+// splitChannel splits oci://HOST/CHANNEL.
+func splitChannel(raw string) (host, channel string, err error) {
+	rest, ok := strings.CutPrefix(raw, "oci://")
+	if !ok {
+		return "", "", fmt.Errorf("%s: not an oci:// channel URL", redact(raw))
+	}
+	host, channel, _ = strings.Cut(rest, "/")
+	if at := strings.LastIndex(host, "@"); at >= 0 {
+		host = host[at+1:]
+	}
+	channel = strings.Trim(channel, "/")
+	if host == "" || channel == "" {
+		return "", "", fmt.Errorf("%s: want oci://REGISTRY/CHANNEL", redact(raw))
+	}
+	if !validRepository(channel) {
+		return "", "", fmt.Errorf("%s: %q is not a valid OCI repository name (lower case letters, digits, separators)", redact(raw), channel)
+	}
+	return host, channel, nil
+}
+
+func readArchive(ctx context.Context, path string) (*pending, error) {
+	fn := filepath.Base(path)
+	if !strings.HasSuffix(fn, ".conda") && !strings.HasSuffix(fn, ".tar.bz2") {
+		return nil, fmt.Errorf("%s: not a .conda or .tar.bz2 package archive", path)
+	}
+	rec, err := indexer.ArchiveRecord(ctx, path, "")
+	if err != nil {
+		return nil, err
+	}
+	raw, err := archive.ReadIndexJSON(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	name, _ := rec["name"].(string)
+	version, _ := rec["version"].(string)
+	build, _ := rec["build"].(string)
+	ext := ".conda"
+	if strings.HasSuffix(fn, ".tar.bz2") {
+		ext = ".tar.bz2"
+	}
+	if want := name + "-" + version + "-" + build + ext; fn != want {
+		return nil, fmt.Errorf("%s: file name does not match its info/index.json (%s)", path, want)
+	}
+	sha, _ := rec["sha256"].(string)
+	size, _ := rec["size"].(int64)
+	subdir, _ := rec["subdir"].(string)
+	return &pending{path: path, fn: fn, subdir: subdir, rec: rec, indexJSON: raw, sha: sha, size: size}, nil
+}
+
+// repodata is a subdir's published repodata; fresh means there was none.
+type repodata struct {
+	*indexer.Repodata
+	fresh bool
+}
+
+func (t *Transport) readRepodata(ctx context.Context, chURL, host, channel, subdir string) (repodata, error) {
+	empty := &indexer.Repodata{
+		Packages:        map[string]map[string]any{},
+		PackagesConda:   map[string]map[string]any{},
+		Removed:         []string{},
+		RepodataVersion: 1,
+	}
+	empty.Info.Subdir = subdir
+	repoName := channel + "/" + subdir + "/repodata.json"
+	repo, err := t.Repository(chURL, repoName)
+	if err != nil {
+		return repodata{}, err
+	}
+	tg := Target{Host: host, Channel: channel, Subdir: subdir, File: "repodata.json", Repository: repoName, Tag: RepodataTag, MediaType: MediaTypeRepodata}
+	desc, err := t.layer(ctx, repo, tg)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return repodata{Repodata: empty, fresh: true}, nil
+	}
+	if err != nil {
+		return repodata{}, fmt.Errorf("reading %s/repodata.json: %w", subdir, err)
+	}
+	raw, err := content.FetchAll(ctx, repo.Blobs(), desc)
+	if err != nil {
+		return repodata{}, fmt.Errorf("reading %s/repodata.json: %w", subdir, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	rd := &indexer.Repodata{}
+	if err := dec.Decode(rd); err != nil {
+		return repodata{}, fmt.Errorf("reading %s/repodata.json: %w", subdir, err)
+	}
+	if rd.Packages == nil {
+		rd.Packages = map[string]map[string]any{}
+	}
+	if rd.PackagesConda == nil {
+		rd.PackagesConda = map[string]map[string]any{}
+	}
+	if rd.Removed == nil {
+		rd.Removed = []string{}
+	}
+	rd.Info.Subdir = subdir
+	rd.RepodataVersion = 1
+	return repodata{Repodata: rd}, nil
+}
+
+func (t *Transport) pushPackage(ctx context.Context, chURL, channel string, pk *pending, force bool) (Published, error) {
+	name, _ := pk.rec["name"].(string)
+	version, _ := pk.rec["version"].(string)
+	build, _ := pk.rec["build"].(string)
+	pub := Published{
+		Subdir:     pk.subdir,
+		File:       pk.fn,
+		Repository: channel + "/" + pk.subdir + "/" + RepoName(name),
+		Tag:        EncodeTag(version + "-" + build),
+		SHA256:     pk.sha,
+	}
+	if !validRepository(pub.Repository) || !validTag(pub.Tag) {
+		return pub, fmt.Errorf("%s: no valid OCI repository and tag (%s:%s)", pk.fn, pub.Repository, pub.Tag)
+	}
+	repo, err := t.Repository(chURL, pub.Repository)
+	if err != nil {
+		return pub, err
+	}
+	mt := MediaTypeCondaV2
+	if strings.HasSuffix(pk.fn, ".tar.bz2") {
+		mt = MediaTypeCondaV1
+	}
+	layer := ocispec.Descriptor{
+		MediaType:   mt,
+		Digest:      digest.NewDigestFromEncoded(digest.SHA256, pk.sha),
+		Size:        pk.size,
+		Annotations: map[string]string{ocispec.AnnotationTitle: pk.fn},
+	}
+	// The tag may already hold this archive (a re-run), another one, or
+	// the other format of the same package (.conda beside .tar.bz2: both
+	// are layers of one manifest, told apart by media type).
+	keep, err := existingLayers(ctx, repo, pub.Tag)
+	if err != nil {
+		return pub, fmt.Errorf("%s: %w", pk.fn, err)
+	}
+	var others []ocispec.Descriptor
+	for _, l := range keep {
+		switch l.MediaType {
+		case mt:
+			if l.Digest == layer.Digest {
+				pub.Existed = true
+				return pub, nil
+			}
+			if !force {
+				return pub, fmt.Errorf("%s:%s already holds another %s (%s); use --force to replace it", pub.Repository, pub.Tag, pk.fn, l.Digest)
+			}
+		case MediaTypeIndexJSON:
+		default:
+			others = append(others, l)
+		}
+	}
+	if err := pushFile(ctx, repo, layer, pk.path); err != nil {
+		return pub, fmt.Errorf("%s: %w", pk.fn, err)
+	}
+	idx := content.NewDescriptorFromBytes(MediaTypeIndexJSON, pk.indexJSON)
+	idx.Annotations = map[string]string{ocispec.AnnotationTitle: "index.json"}
+	if err := pushBytes(ctx, repo, idx, pk.indexJSON); err != nil {
+		return pub, fmt.Errorf("%s: info/index.json: %w", pk.fn, err)
+	}
+	layers := append([]ocispec.Descriptor{layer}, others...)
+	sort.SliceStable(layers, func(i, j int) bool { return layers[i].MediaType < layers[j].MediaType })
+	layers = append(layers, idx)
+	if err := t.pushManifest(ctx, repo, pub.Tag, created(pk.rec), layers...); err != nil {
+		return pub, fmt.Errorf("%s: %w", pk.fn, err)
+	}
+	return pub, nil
+}
+
+// existingLayers returns the layers of the manifest tagged tag, or none
+// when there is no such tag.
+func existingLayers(ctx context.Context, repo *remote.Repository, tag string) ([]ocispec.Descriptor, error) {
+	desc, rc, err := repo.Manifests().FetchReference(ctx, tag)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tag %s: %w", tag, err)
+	}
+	defer rc.Close()
+	raw, err := content.ReadAll(rc, desc)
+	if err != nil {
+		return nil, fmt.Errorf("tag %s: %w", tag, err)
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("tag %s: %w", tag, err)
+	}
+	return m.Layers, nil
+}
+
+func (t *Transport) pushRepodata(ctx context.Context, chURL, channel, subdir string, rd repodata) error {
+	data, err := indexer.MarshalRepodata(rd.Repodata)
+	if err != nil {
+		return fmt.Errorf("%s/repodata.json: %w", subdir, err)
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedBetterCompression))
+	if err != nil {
+		return err
+	}
+	zst := enc.EncodeAll(data, nil)
+	enc.Close()
+	repo, err := t.Repository(chURL, channel+"/"+subdir+"/repodata.json")
+	if err != nil {
+		return err
+	}
+	plain := content.NewDescriptorFromBytes(MediaTypeRepodata, data)
+	plain.Annotations = map[string]string{ocispec.AnnotationTitle: "repodata.json"}
+	zd := content.NewDescriptorFromBytes(MediaTypeRepodataZst, zst)
+	zd.Annotations = map[string]string{ocispec.AnnotationTitle: "repodata.json.zst"}
+	if err := pushBytes(ctx, repo, plain, data); err != nil {
+		return fmt.Errorf("%s/repodata.json: %w", subdir, err)
+	}
+	if err := pushBytes(ctx, repo, zd, zst); err != nil {
+		return fmt.Errorf("%s/repodata.json.zst: %w", subdir, err)
+	}
+	if err := t.pushManifest(ctx, repo, RepodataTag, time.Now().UTC().Format(time.RFC3339), plain, zd); err != nil {
+		return fmt.Errorf("%s/repodata.json: %w", subdir, err)
+	}
+	return nil
+}
+
+func (t *Transport) pushManifest(ctx context.Context, repo *remote.Repository, tag, createdAt string, layers ...ocispec.Descriptor) error {
+	desc, err := oras.PackManifest(ctx, repo, oras.PackManifestVersion1_0, MediaTypeConfig, oras.PackManifestOptions{
+		Layers:              layers,
+		ManifestAnnotations: map[string]string{ocispec.AnnotationCreated: createdAt},
+	})
+	if err != nil {
+		return fmt.Errorf("pushing manifest: %w", err)
+	}
+	if err := repo.Tag(ctx, desc, tag); err != nil {
+		return fmt.Errorf("tagging %s: %w", tag, err)
+	}
+	return nil
+}
+
+// created is the manifest's creation time: the package's build timestamp
+// when it has one (so that republishing gives the same manifest).
+func created(rec map[string]any) string {
+	if n, ok := rec["timestamp"].(json.Number); ok {
+		if v, err := n.Int64(); err == nil && v > 0 {
+			if v > 1e11 { // milliseconds
+				return time.UnixMilli(v).UTC().Format(time.RFC3339)
+			}
+			return time.Unix(v, 0).UTC().Format(time.RFC3339)
+		}
+	}
+	return "1970-01-01T00:00:00Z"
+}
+
+func pushBytes(ctx context.Context, repo *remote.Repository, desc ocispec.Descriptor, data []byte) error {
+	ok, err := repo.Blobs().Exists(ctx, desc)
+	if err != nil || ok {
+		return err
+	}
+	err = repo.Blobs().Push(ctx, desc, bytes.NewReader(data))
+	if errors.Is(err, errdef.ErrAlreadyExists) {
+		return nil
+	}
+	return err
+}
+
+func pushFile(ctx context.Context, repo *remote.Repository, desc ocispec.Descriptor, path string) error {
+	ok, err := repo.Blobs().Exists(ctx, desc)
+	if err != nil || ok {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	err = repo.Blobs().Push(ctx, desc, io.Reader(f))
+	if errors.Is(err, errdef.ErrAlreadyExists) {
+		return nil
+	}
+	return err
+}
