@@ -16,20 +16,33 @@ import (
 )
 
 // Real repodata from /work/shared/corpus (see its SOURCES.md), reached as
-// ../shared/corpus from the repository root. Solutions are compared with
-// golden files in testdata/corpus/ (go test -run Corpus -update-corpus).
+// ../shared/corpus from the repository root (or $ENVSEAL_CORPUS, or
+// /work/shared/corpus from a worktree elsewhere). Solutions are compared
+// with golden files in testdata/corpus/ (go test -run Corpus -update-corpus).
 
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/corpus/*.golden")
 
-var corpusRoot = filepath.Join("..", "..", "shared", "corpus")
+// corpusRoots are the places the corpus may be, first match wins.
+func corpusRoots() []string {
+	var roots []string
+	if d := os.Getenv("ENVSEAL_CORPUS"); d != "" {
+		roots = append(roots, d)
+	}
+	return append(roots, filepath.Join("..", "..", "shared", "corpus"), "/work/shared/corpus")
+}
 
 func corpusPath(tb testing.TB, parts ...string) string {
 	tb.Helper()
-	p := filepath.Join(append([]string{corpusRoot}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("corpus file not present (%s): %v", p, err)
+	var tried []string
+	for _, root := range corpusRoots() {
+		p := filepath.Join(append([]string{root}, parts...)...)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		tried = append(tried, p)
 	}
-	return p
+	tb.Skipf("corpus file not present (tried %s); set ENVSEAL_CORPUS to the corpus directory", strings.Join(tried, ", "))
+	return ""
 }
 
 // corpusIndexes are loaded once per test binary; channel.Index is safe for
@@ -49,6 +62,7 @@ func loadCorpus(tb testing.TB, which string) (*channel.Index, []string) {
 		"conda-forge":    {"conda-forge"},
 		"pytorch":        {"pytorch", "defaults"},
 		"pytorch-strict": {"pytorch", "defaults"},
+		"r":              {"r", "defaults"},
 	}[which]
 	if ix, ok := corpusCache[which]; ok {
 		return ix, chans
@@ -63,6 +77,15 @@ func loadCorpus(tb testing.TB, which string) (*channel.Index, []string) {
 		a, err = channel.LoadRepodataFile(ctx, corpusPath(tb, "conda-subchannel-demo", "linux-64", "repodata.json"), channel.FileOptions{Channel: "conda-forge"})
 		if err == nil {
 			b, err = channel.LoadRepodataFile(ctx, corpusPath(tb, "conda-subchannel-demo", "noarch", "repodata.json"), channel.FileOptions{Channel: "conda-forge"})
+		}
+		ix = channel.Join(a, b)
+	case "r":
+		// The anaconda r channel (Aug 2018) before the defaults one
+		// (index4.json, which holds a subset of the same r packages).
+		var a, b *channel.Index
+		a, err = channel.LoadRepodataFile(ctx, corpusPath(tb, "conda", "tests", "data", "repodata", "r_linux-64.json"), channel.FileOptions{Channel: "r"})
+		if err == nil {
+			b, err = channel.LoadFlatIndex(ctx, corpusPath(tb, "conda", "tests", "data", "index4.json"), "defaults", "linux-64")
 		}
 		ix = channel.Join(a, b)
 	case "pytorch", "pytorch-strict":
@@ -115,6 +138,11 @@ var corpusCases = []corpusCase{
 		want: []string{"jupyter", "notebook", "ipykernel", "python"}},
 	{name: "defaults-nomkl", index: "defaults", specs: []string{"numpy", "nomkl"},
 		want: []string{"nomkl", "libopenblas", "numpy 1.15.0"}},
+	// Legacy features: nomkl switches the nomkl feature on, so the builds
+	// carrying it win (conda gives scipy py36_nomkl and numpy 1.14.2
+	// py36_nomkl, no mkl; see conda_answers_test.go).
+	{name: "defaults-scipy-nomkl", index: "defaults", specs: []string{"scipy", "nomkl"},
+		want: []string{"nomkl", "blas 1.0", "scipy 1.1.0", "numpy 1.14.2", "python 3.6.6"}},
 	{name: "defaults-unsolvable", index: "defaults", specs: []string{"python=3.7", "pandas<0.23"}, wantErr: "unsolvable"},
 	{name: "defaults-notfound", index: "defaults", specs: []string{"numpyy"}, wantErr: "notfound"},
 	{name: "conda-forge-python39", index: "conda-forge", specs: []string{"python=3.9"},

@@ -3,6 +3,7 @@ package resolver
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -154,12 +155,122 @@ func Solve(ctx context.Context, idx Index, req Request) (*Solution, error) {
 	return solveProblem(ctx, idx, condaDialect(), p)
 }
 
+// maxFeatureRounds bounds the re-solves that switch on features the
+// previous answer turned out to contain.
+const maxFeatureRounds = 4
+
 // solveProblem runs the whole pipeline on a translated request.
+//
+// Legacy features make preferences depend on the answer: a feature is "on"
+// when the environment contains a record whose track_features name it, and
+// conda then prefers the builds whose "features" field carries it. The
+// solve starts with the features the request itself switches on (see
+// [requestedFeatures]); when the answer switches on another feature that
+// some candidate carries in its "features" field, the request is solved
+// again with that feature on as well.
 func solveProblem(ctx context.Context, idx Index, d dialect, p *problem) (*Solution, error) {
 	if p.priority < Strict || p.priority > Disabled {
 		return nil, fmt.Errorf("solving: unknown channel priority %d", int(p.priority))
 	}
-	pl := newPool(idx, d, p)
+	pl := newPool(idx, d, p, nil)
+	active := requestedFeatures(pl)
+	for round := 0; ; round++ {
+		pl.active = active
+		sol, err := solveOnce(ctx, pl)
+		if err != nil || round+1 >= maxFeatureRounds {
+			return sol, err
+		}
+		more := switchedOn(pl, sol)
+		if len(more) == 0 {
+			return sol, nil
+		}
+		active = maps.Clone(active)
+		if active == nil {
+			active = map[string]bool{}
+		}
+		for _, f := range more {
+			active[f] = true
+		}
+		pl = newPool(idx, d, p, active)
+	}
+}
+
+// requestedFeatures returns the features the request switches on: those
+// tracked by every record a requested spec matches (the nomkl metapackage),
+// and those tracked by installed records, which the solve tries to keep.
+// It returns nil when there are none.
+func requestedFeatures(pl *pool) map[string]bool {
+	var on map[string]bool
+	add := func(f string) {
+		if on == nil {
+			on = map[string]bool{}
+		}
+		on[f] = true
+	}
+	for _, m := range pl.p.specs {
+		n := m.pkgName()
+		if n == "" || n == "*" || isVirtualName(n) {
+			continue
+		}
+		recs, err := pl.fetch(n)
+		if err != nil {
+			continue // reported when the name loads
+		}
+		var common []string
+		first := true
+		for _, r := range recs {
+			if !m.match(r) {
+				continue
+			}
+			if first {
+				common, first = slices.Clone(r.TrackFeatures), false
+				continue
+			}
+			common = slices.DeleteFunc(common, func(f string) bool { return !slices.Contains(r.TrackFeatures, f) })
+		}
+		for _, f := range common {
+			add(f)
+		}
+	}
+	for _, r := range pl.p.installed {
+		for _, f := range r.TrackFeatures {
+			add(f)
+		}
+	}
+	return on
+}
+
+// switchedOn returns, sorted, the features the solution's records track
+// that are not active in pl although some loaded candidate carries them in
+// its "features" field (so that switching them on would change a
+// preference).
+func switchedOn(pl *pool, sol *Solution) []string {
+	var tracked []string
+	for _, r := range sol.Records {
+		for _, f := range r.TrackFeatures {
+			if !pl.active[f] && !slices.Contains(tracked, f) {
+				tracked = append(tracked, f)
+			}
+		}
+	}
+	if len(tracked) == 0 {
+		return nil
+	}
+	var out []string
+	for _, r := range pl.recs[1:] {
+		for _, f := range recordFeatures(r) {
+			if slices.Contains(tracked, f) && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// solveOnce solves the request over pl with pl's active features.
+func solveOnce(ctx context.Context, pl *pool) (*Solution, error) {
+	p := pl.p
 
 	// Root specs: load, and report those nothing matches.
 	roots := make([]*specInfo, len(p.specs))
@@ -179,7 +290,7 @@ func solveProblem(ctx context.Context, idx Index, d dialect, p *problem) (*Solut
 		}
 	}
 	if len(missing) > 0 {
-		return nil, newPackagesNotFound(idx, missing, p.channels)
+		return nil, newPackagesNotFound(pl.idx, missing, p.channels)
 	}
 	pins := make([]*specInfo, len(p.pins))
 	for i, m := range p.pins {
@@ -202,6 +313,10 @@ func solveProblem(ctx context.Context, idx Index, d dialect, p *problem) (*Solut
 		return nil, s.unsolvable()
 	}
 	res, err = improve(ctx, pl, roots, pins, res)
+	if err != nil {
+		return nil, err
+	}
+	res, err = improveFeatures(ctx, pl, roots, pins, res)
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +397,109 @@ func improve(ctx context.Context, pl *pool, roots, pins []*specInfo, sol []int32
 		}
 	}
 	return sol, nil
+}
+
+// improveFeatures is conda's feature metric as a bounded local search: for
+// each chosen record that lacks an active feature some other build of its
+// name carries (a "featureless" record, in conda's words), re-solve once
+// requiring one of the builds that lack fewer, while every requested name
+// keeps at least its version and channel and every kept installed record
+// stays. The new answer replaces the old one when it switches on no more
+// features and has fewer featureless records: conda ranks these two terms
+// right after the versions of requested names, above their build numbers
+// and above every dependency's version.
+func improveFeatures(ctx context.Context, pl *pool, roots, pins []*specInfo, sol []int32) ([]int32, error) {
+	if len(pl.active) == 0 || len(roots) > improveMaxSpecs {
+		return sol, nil
+	}
+	tried := map[int32]bool{}
+	for {
+		target := int32(-1)
+		for _, v := range sol {
+			if pl.featMiss[v] > 0 && !tried[pl.varName[v]] {
+				target = v
+				break
+			}
+		}
+		if target < 0 {
+			return sol, nil
+		}
+		name := pl.varName[target]
+		tried[name] = true
+		var better []int32
+		for _, v := range pl.names[name].cands {
+			if pl.featMiss[v] < pl.featMiss[target] {
+				better = append(better, v)
+			}
+		}
+		if len(better) == 0 {
+			continue
+		}
+		extra := [][]int32{better}
+		for _, si := range roots {
+			c := chosenOf(pl, sol, si)
+			if c < 0 {
+				continue
+			}
+			cr := pl.recs[c]
+			var keep []int32
+			for _, v := range si.cands {
+				r := pl.recs[v]
+				if pl.d.compare(r.Version, cr.Version) >= 0 &&
+					(pl.p.priority == Disabled || pl.channelRank(r.Channel) <= pl.channelRank(cr.Channel)) {
+					keep = append(keep, v)
+				}
+			}
+			extra = append(extra, keep)
+		}
+		inSol := make(map[int32]bool, len(sol))
+		for _, v := range sol {
+			inSol[v] = true
+		}
+		for _, n := range softNames(pl) {
+			for _, v := range pl.names[n].cands {
+				if pl.pref[v] && inSol[v] {
+					extra = append(extra, []int32{v})
+				}
+			}
+		}
+		s := newSolver(pl, roots, pins, extra, improveConflictBudget)
+		res, err := s.run(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if res == nil {
+			continue
+		}
+		if fc, fc0 := featureCount(pl, res), featureCount(pl, sol); fc < fc0 ||
+			fc == fc0 && featurelessCount(pl, res) < featurelessCount(pl, sol) {
+			sol = res
+		}
+	}
+}
+
+// featureCount is the number of distinct features the records of sol
+// track: conda's feature count.
+func featureCount(pl *pool, sol []int32) int {
+	var fs []string
+	for _, v := range sol {
+		for _, f := range pl.recs[v].TrackFeatures {
+			if !slices.Contains(fs, f) {
+				fs = append(fs, f)
+			}
+		}
+	}
+	return len(fs)
+}
+
+// featurelessCount sums, over sol, the active features a record lacks
+// while another build of its name carries them: conda's feature metric.
+func featurelessCount(pl *pool, sol []int32) int {
+	n := 0
+	for _, v := range sol {
+		n += int(pl.featMiss[v])
+	}
+	return n
 }
 
 // chosenOf returns the variable of sol that satisfies si, or -1.
