@@ -116,9 +116,10 @@ type Solution struct {
 //
 // Among the solutions, Solve prefers, in order: installed and locked
 // records; records from higher priority channels (see [ChannelPriority]);
-// the highest versions of requested names; the fewest track_features; the
-// highest build numbers; architecture-specific over noarch builds; the
-// highest versions of dependencies; the newest timestamps. The search is
+// the highest versions of requested names; the fewest features switched
+// on; builds carrying the legacy features that are on; the highest build
+// numbers; architecture-specific over noarch builds; the highest versions
+// of dependencies; the newest timestamps. The search is
 // CDCL (conflict-driven clause learning) in the style of resolvo: it
 // decides requested names first and always tries the most preferred
 // candidate first, so the answer is the lexicographically preferred one in
