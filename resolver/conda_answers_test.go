@@ -212,6 +212,19 @@ var condaAnswers = []condaAnswer{
 		},
 	},
 	{
+		// conda prunes unnecessary packages before timestamps: the older
+		// readline 7.0 *_4 build needs no ncurses.
+		name: "readline", from: "conda 23.1 classic Resolve.install(['readline']) on index4.json",
+		channels: []string{"channel-4"}, specs: []string{"readline"},
+		want: []string{"channel-4::libgcc-ng-8.2.0-hdf63c60_0", "channel-4::readline-7.0-hb321a52_4"},
+	},
+	{
+		name: "readline-ncurses", from: "conda 23.1 classic Resolve.install(['readline', 'ncurses']) on index4.json",
+		channels: []string{"channel-4"}, specs: []string{"readline", "ncurses"},
+		want: []string{"channel-4::libgcc-ng-8.2.0-hdf63c60_0", "channel-4::libstdcxx-ng-8.2.0-hdf63c60_0",
+			"channel-4::ncurses-6.1-hf484d3e_0", "channel-4::readline-7.0-ha6073c6_4"},
+	},
+	{
 		name: "nomkl-free-first", from: "tests/core/test_solve.py::test_features_solve_1 (CONDA_CHANNEL_PRIORITY=True)",
 		channels: []string{"channel-2", "channel-4"}, priority: resolver.Flexible,
 		specs: []string{"python=2.7", "numpy", "nomkl"},

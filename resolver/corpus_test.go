@@ -143,6 +143,10 @@ var corpusCases = []corpusCase{
 	// py36_nomkl, no mkl; see conda_answers_test.go).
 	{name: "defaults-scipy-nomkl", index: "defaults", specs: []string{"scipy", "nomkl"},
 		want: []string{"nomkl", "blas 1.0", "scipy 1.1.0", "numpy 1.14.2", "python 3.6.6"}},
+	// Ties after version, build number and features: conda keeps the
+	// environment smallest before it looks at timestamps.
+	{name: "defaults-readline", index: "defaults", specs: []string{"readline"},
+		want: []string{"readline 7.0", "libgcc-ng"}},
 	{name: "defaults-unsolvable", index: "defaults", specs: []string{"python=3.7", "pandas<0.23"}, wantErr: "unsolvable"},
 	{name: "defaults-notfound", index: "defaults", specs: []string{"numpyy"}, wantErr: "notfound"},
 	{name: "conda-forge-python39", index: "conda-forge", specs: []string{"python=3.9"},

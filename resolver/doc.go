@@ -46,6 +46,11 @@
 // build string. This is conda's version_key (channel, version, build
 // number, noarch, timestamp, build string; with priority disabled the
 // channel moves after the version) with its global feature terms folded in.
+// Builds equal on everything before the timestamp form a tie group: conda
+// ranks "fewest packages in the environment" between dependency versions
+// and timestamps, so after the search a pass swaps a chosen record for a
+// tied sibling whenever that leaves fewer records (readline alone takes
+// the older 7.0 build that needs no ncurses).
 //
 // Features: the feature count of a build is its own track_features, one
 // per legacy "features" entry (conda makes each require a record tracking
@@ -61,7 +66,8 @@
 //
 // conda instead minimises, in order, a global objective: removals,
 // requested versions, the number of features on, the featureless records,
-// requested build numbers, dependency versions and builds, timestamps.
+// requested build numbers, dependency versions and builds, the number of
+// packages, timestamps.
 // Deciding in preference order gives the same answer whenever the
 // preferences of different names do not trade off. Where they do:
 //
@@ -86,6 +92,8 @@
 //     requirement that some record tracking the feature be installed: a
 //     spec that forces a featured build (scipy=*=*nomkl*) does not pull in
 //     nomkl by itself. libsolv ignores the field altogether.
+//   - The number of packages is minimised only among tied builds of one
+//     name, one swap at a time; conda minimises it over the whole answer.
 //   - Installed records are kept by trying them first (conda's "frozen"
 //     first attempt); when the request forces a change the solver moves
 //     as few of them as the search happens to need, not provably the

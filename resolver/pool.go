@@ -140,6 +140,13 @@ type pool struct {
 	// how many of them its record lacks (conda's "featureless" metric).
 	featOn   [][]string
 	featMiss []int32
+	// tie numbers the groups of candidates that conda's objective can only
+	// tell apart by the number of packages they bring in, then by
+	// timestamp: same name, preference, channel, version, features, build
+	// number, noarch-ness and dependency versions (per variable; 0 for the
+	// root).
+	tie  []int32
+	nTie int32
 }
 
 // depInfo summarises the available records a dependency string matches.
@@ -152,6 +159,7 @@ func newPool(idx Index, d dialect, p *problem, active map[string]bool) *pool {
 	pl := &pool{
 		active:    active,
 		featMiss:  []int32{0},
+		tie:       []int32{0},
 		idx:       idx,
 		d:         d,
 		p:         p,
@@ -335,7 +343,9 @@ func (pl *pool) name(name string) int32 {
 	for i := range perm {
 		perm[i] = int32(i)
 	}
-	slices.SortFunc(perm, func(i, j int32) int {
+	// tied compares everything conda's objective ranks above timestamps;
+	// builds it finds equal form a tie group (see [pool.tie]).
+	tied := func(i, j int32) int {
 		a, b := &cs[i], &cs[j]
 		if a.pref != b.pref {
 			if a.pref {
@@ -391,9 +401,14 @@ func (pl *pool) name(name string) int32 {
 			}
 			return 1
 		}
-		if c := pl.compareDeps(ra, rb); c != 0 {
+		return pl.compareDeps(ra, rb)
+	}
+	slices.SortFunc(perm, func(i, j int32) int {
+		if c := tied(i, j); c != 0 {
 			return c
 		}
+		a, b := &cs[i], &cs[j]
+		ra, rb := a.r, b.r
 		if ra.Timestamp != rb.Timestamp {
 			if ra.Timestamp > rb.Timestamp {
 				return -1
@@ -413,10 +428,14 @@ func (pl *pool) name(name string) int32 {
 	for i, p := range perm {
 		c := &cs[p]
 		v := int32(len(pl.recs))
+		if i == 0 || tied(perm[i-1], p) != 0 {
+			pl.nTie++
+		}
 		pl.recs = append(pl.recs, c.r)
 		pl.varName = append(pl.varName, id)
 		pl.pref = append(pl.pref, c.pref)
 		pl.featMiss = append(pl.featMiss, int32(c.miss))
+		pl.tie = append(pl.tie, pl.nTie)
 		ni.cands[i] = v
 	}
 	return id
