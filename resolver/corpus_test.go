@@ -147,6 +147,13 @@ var corpusCases = []corpusCase{
 	// environment smallest before it looks at timestamps.
 	{name: "defaults-readline", index: "defaults", specs: []string{"readline"},
 		want: []string{"readline 7.0", "libgcc-ng"}},
+	// conda's feature count covers the whole answer: the r-base builds
+	// switch on _r-mutex's anacondar feature (and blas openblas's nomkl),
+	// the mro builds none.
+	{name: "defaults-r-digest", index: "defaults", specs: []string{"r-digest"},
+		want: []string{"_r-mutex 1.0.0", "mro-base 3.5.0", "r-digest 0.6.15"}},
+	{name: "r-essentials", index: "r", specs: []string{"r-essentials"},
+		want: []string{"_r-mutex 1.0.0", "mro-base 3.5.0", "r-essentials 3.5.0"}},
 	{name: "defaults-unsolvable", index: "defaults", specs: []string{"python=3.7", "pandas<0.23"}, wantErr: "unsolvable"},
 	{name: "defaults-notfound", index: "defaults", specs: []string{"numpyy"}, wantErr: "notfound"},
 	{name: "conda-forge-python39", index: "conda-forge", specs: []string{"python=3.9"},

@@ -77,6 +77,14 @@
 //     most 16 specs, one re-solve per requested name with a conflict budget)
 //     raises each requested name to a higher version when every other
 //     requested name and kept installed record can stay where it is.
+//   - The feature count is global in conda; the candidate order sees a
+//     dependency's features one level deep only. A bounded pass makes up
+//     for it: for each feature the answer switches on that the request
+//     does not force, one re-solve excludes every loaded record tracking
+//     it while the requested names keep their versions, and wins when it
+//     switches on fewer features (r-digest takes its mro build: the r-base
+//     one pulls in _r-mutex's anacondar feature two levels down). Trackers
+//     of names first loaded by that re-solve are not excluded.
 //   - The featureless metric is met by a second bounded pass: for each
 //     chosen record missing an active feature, one re-solve requires a
 //     build missing fewer while every requested name keeps its version; it
@@ -86,8 +94,11 @@
 //   - Dependency versions are maximised greedily in decision order (the
 //     most constrained requirement first), not as a sum: conda may accept a
 //     lower version of one dependency to raise two others.
-//   - The track_features of a build's dependencies are looked at one level
-//     deep only.
+//   - libsolv built without conda-forge's variant patch breaks ties
+//     after the build number by comparing build strings, never by
+//     timestamp or features further down: r-essentials 3.5.0 is r350_0
+//     (r-base) there, mro350_0 (mro-base, no features, newer) here and in
+//     conda's objective, and in conda-forge's libsolv.
 //   - A legacy "features" entry is a preference, not conda's hard
 //     requirement that some record tracking the feature be installed: a
 //     spec that forces a featured build (scipy=*=*nomkl*) does not pull in

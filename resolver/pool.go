@@ -135,6 +135,9 @@ type pool struct {
 	// track_features cost nothing more, and builds whose "features" field
 	// carries one are preferred over the builds of their name that lack it.
 	active map[string]bool
+	// forced are the active features the request itself switches on (see
+	// [requestedFeatures]); the others may be given up to switch fewer on.
+	forced map[string]bool
 	// featOn holds, per name id, the active features some candidate of the
 	// name carries in its "features" field; featMiss counts, per variable,
 	// how many of them its record lacks (conda's "featureless" metric).

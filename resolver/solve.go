@@ -174,9 +174,10 @@ func solveProblem(ctx context.Context, idx Index, d dialect, p *problem) (*Solut
 		return nil, fmt.Errorf("solving: unknown channel priority %d", int(p.priority))
 	}
 	pl := newPool(idx, d, p, nil)
-	active := requestedFeatures(pl)
+	forced := requestedFeatures(pl)
+	active := forced
 	for round := 0; ; round++ {
-		pl.active = active
+		pl.active, pl.forced = active, forced
 		sol, err := solveOnce(ctx, pl)
 		if err != nil || round+1 >= maxFeatureRounds {
 			return sol, err
@@ -317,6 +318,10 @@ func solveOnce(ctx context.Context, pl *pool) (*Solution, error) {
 	if err != nil {
 		return nil, err
 	}
+	res, err = reduceFeatures(ctx, pl, roots, pins, res)
+	if err != nil {
+		return nil, err
+	}
 	res, err = improveFeatures(ctx, pl, roots, pins, res)
 	if err != nil {
 		return nil, err
@@ -437,34 +442,7 @@ func improveFeatures(ctx context.Context, pl *pool, roots, pins []*specInfo, sol
 		if len(better) == 0 {
 			continue
 		}
-		extra := [][]int32{better}
-		for _, si := range roots {
-			c := chosenOf(pl, sol, si)
-			if c < 0 {
-				continue
-			}
-			cr := pl.recs[c]
-			var keep []int32
-			for _, v := range si.cands {
-				r := pl.recs[v]
-				if pl.d.compare(r.Version, cr.Version) >= 0 &&
-					(pl.p.priority == Disabled || pl.channelRank(r.Channel) <= pl.channelRank(cr.Channel)) {
-					keep = append(keep, v)
-				}
-			}
-			extra = append(extra, keep)
-		}
-		inSol := make(map[int32]bool, len(sol))
-		for _, v := range sol {
-			inSol[v] = true
-		}
-		for _, n := range softNames(pl) {
-			for _, v := range pl.names[n].cands {
-				if pl.pref[v] && inSol[v] {
-					extra = append(extra, []int32{v})
-				}
-			}
-		}
+		extra := append([][]int32{better}, keepRequested(pl, roots, sol)...)
 		s := newSolver(pl, roots, pins, extra, improveConflictBudget)
 		res, err := s.run(ctx)
 		if err != nil {
@@ -641,6 +619,93 @@ func consistent(pl *pool, roots, pins []*specInfo, sol []int32) bool {
 		}
 	}
 	return true
+}
+
+// keepRequested returns the clauses that hold every requested name at its
+// version (or higher) and channel in sol, and every kept installed record
+// in place: what conda's objective ranks above the feature terms.
+func keepRequested(pl *pool, roots []*specInfo, sol []int32) [][]int32 {
+	var extra [][]int32
+	for _, si := range roots {
+		c := chosenOf(pl, sol, si)
+		if c < 0 {
+			continue
+		}
+		cr := pl.recs[c]
+		var keep []int32
+		for _, v := range si.cands {
+			r := pl.recs[v]
+			if pl.d.compare(r.Version, cr.Version) >= 0 &&
+				(pl.p.priority == Disabled || pl.channelRank(r.Channel) <= pl.channelRank(cr.Channel)) {
+				keep = append(keep, v)
+			}
+		}
+		extra = append(extra, keep)
+	}
+	inSol := make(map[int32]bool, len(sol))
+	for _, v := range sol {
+		inSol[v] = true
+	}
+	for _, n := range softNames(pl) {
+		for _, v := range pl.names[n].cands {
+			if pl.pref[v] && inSol[v] {
+				extra = append(extra, []int32{v})
+			}
+		}
+	}
+	return extra
+}
+
+// reduceFeatures is conda's feature count, the term it ranks right after
+// the versions of the requested names, as a bounded local search. The
+// candidate order counts the features a build brings in only one
+// dependency level deep, so an answer may switch on a feature that a
+// different choice further up would have avoided (r-digest's r-base build
+// pulls in _r-mutex's anacondar feature two levels down; its mro build
+// none). For each feature the answer switches on that the request does
+// not force, re-solve once with every loaded record tracking it excluded,
+// every requested name held at its version and every kept installed
+// record in place; take the new answer when it switches on fewer features.
+func reduceFeatures(ctx context.Context, pl *pool, roots, pins []*specInfo, sol []int32) ([]int32, error) {
+	if len(roots) > improveMaxSpecs {
+		return sol, nil
+	}
+	tried := map[string]bool{}
+	for {
+		f := ""
+		for _, v := range sol {
+			for _, t := range pl.recs[v].TrackFeatures {
+				if !pl.forced[t] && !tried[t] && (f == "" || t < f) {
+					f = t
+				}
+			}
+		}
+		if f == "" {
+			return sol, nil
+		}
+		tried[f] = true
+		without := slices.Clip(pins)
+		for id := range pl.names {
+			cands := pl.names[id].cands
+			var allowed []int32
+			for _, v := range cands {
+				if !slices.Contains(pl.recs[v].TrackFeatures, f) {
+					allowed = append(allowed, v)
+				}
+			}
+			if len(allowed) < len(cands) {
+				without = append(without, &specInfo{raw: "track_features!=" + f, name: int32(id), cands: allowed})
+			}
+		}
+		s := newSolver(pl, roots, without, keepRequested(pl, roots, sol), improveConflictBudget)
+		res, err := s.run(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if res != nil && featureCount(pl, res) < featureCount(pl, sol) {
+			sol = res
+		}
+	}
 }
 
 // featureCount is the number of distinct features the records of sol
