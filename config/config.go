@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/conda"
 )
@@ -39,6 +40,11 @@ type Config struct {
 	SSLVerify        string
 	ClientSSLCert    string // client_ssl_cert: PEM certificate (with the key, if ClientSSLCertKey is "")
 	ClientSSLCertKey string // client_ssl_cert_key: PEM private key
+	// ExcludeNewer is exclude_newer as written (a duration such as "7d" or
+	// an RFC 3339 date or time; "" when unset). Its syntax is checked here;
+	// the caller turns it into a cut-off with [conda.ParseExcludeNewer] and
+	// the time of the command.
+	ExcludeNewer string
 	// EnvProxy holds the environment's proxy variables, which apply after
 	// ProxyServers (see [Config.Transport]).
 	EnvProxy EnvProxy
@@ -127,6 +133,7 @@ var specs = []keySpec{
 	{name: "custom_channels", kind: kindMap, expand: true},
 	{name: "custom_multichannels", kind: kindListMap, expand: true},
 	{name: "default_channels", kind: kindList, expand: true},
+	{name: "exclude_newer", aliases: []string{"exclude-newer"}, kind: kindScalar},
 	{name: "envs_dirs", aliases: []string{"envs_path"}, kind: kindList, delim: string(os.PathListSeparator), expand: true},
 	{name: "insecure_registries", kind: kindList},
 	{name: "pkgs_dirs", kind: kindList, expand: true},
@@ -346,6 +353,12 @@ func check(spec keySpec, m *match, opts Options) error {
 		if _, ok := channelPriority(m.scalar.val); !ok {
 			return bad(m.scalar.line, "%q: want strict, flexible or disabled", m.scalar.val)
 		}
+	case "exclude_newer":
+		if v := strings.TrimSpace(m.scalar.val); v != "" {
+			if _, err := conda.ParseExcludeNewer(v, time.Unix(0, 0)); err != nil {
+				return bad(m.scalar.line, "%w", err)
+			}
+		}
 	case "add_pip_as_python_dependency":
 		if _, ok := parseBool(m.scalar.val); !ok {
 			return bad(m.scalar.line, "%q: want true or false", m.scalar.val)
@@ -454,6 +467,8 @@ func (c *Config) set(spec keySpec, ms []*match, opts Options) error {
 			} else if v != "truststore" {
 				c.SSLVerify = expandHome(v, opts.Home)
 			}
+		case "exclude_newer":
+			c.ExcludeNewer = strings.TrimSpace(v)
 		case "client_ssl_cert":
 			c.ClientSSLCert = expandHome(v, opts.Home)
 		case "client_ssl_cert_key":

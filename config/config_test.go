@@ -209,6 +209,9 @@ func TestMerge(t *testing.T) {
 				eq(t, c.DefaultChannels, []string{"pkgs/main", "file:///srv/mirror/pkgs/r"})
 				eq(t, *c.AddPipAsPythonDependency, false)
 			}},
+		{"exclude_newer, later file wins",
+			[]string{"exclude_newer: 2024-01-01\n", "exclude-newer: 7d\n"}, nil,
+			func(t *testing.T, c *Config) { eq(t, c.ExcludeNewer, "7d") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,6 +256,7 @@ func TestBadValues(t *testing.T) {
 		{"alias without scheme", "channel_alias: mirror.example\n", nil, ":1: channel_alias: channel alias \"mirror.example\" has no scheme"},
 		{"alias file URL with a host", "channel_alias: file://host/x\n", nil, ":1: channel_alias: invalid channel"},
 		{"ssl_verify missing file", "ssl_verify: /nonexistent/ca.pem\n", nil, ":1: ssl_verify: \"/nonexistent/ca.pem\" is neither"},
+		{"exclude_newer", "exclude_newer: last tuesday\n", nil, ":1: exclude_newer: exclude-newer \"last tuesday\": want a duration"},
 		{"bool", "add_pip_as_python_dependency: maybe\n", nil, ":1: add_pip_as_python_dependency: \"maybe\": want true or false"},
 		{"custom channel without URL", "custom_channels:\n  a: https://ok.example\n  b:\n", nil, ":3: custom_channels: custom channel \"b\" has no URL"},
 		{"proxy URL", "proxy_servers:\n  https: 'ftp://proxy'\n", nil, ":2: proxy_servers: https: unsupported proxy scheme \"ftp\""},

@@ -30,7 +30,7 @@
 // # Keys
 //
 // channels, channel_alias, channel_priority, pkgs_dirs, envs_dirs,
-// add_pip_as_python_dependency, default_channels, custom_channels,
+// add_pip_as_python_dependency, exclude_newer, default_channels, custom_channels,
 // custom_multichannels, proxy_servers, ssl_verify, client_ssl_cert and
 // client_ssl_cert_key, with conda's aliases (channel, envs_path,
 // verify_ssl, client_cert, client_cert_key). Other keys are ignored

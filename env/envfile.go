@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/conda"
 	"gopkg.in/yaml.v3"
@@ -43,6 +44,11 @@ type File struct {
 	Platforms []string
 	// Category is conda-lock's free-form dependency group label.
 	Category string
+	// ExcludeNewer is the exclude_newer value as written: a duration
+	// ("7d") or an RFC 3339 date or time; "" when absent. Its syntax is
+	// checked when the file is read; the caller resolves it against the
+	// time of the command with conda.ParseExcludeNewer.
+	ExcludeNewer string
 	// Warnings are the problems conda tolerates (it prints a warning and
 	// goes on); they are not part of the file's content and Marshal ignores
 	// them.
@@ -209,7 +215,7 @@ func comparePos(l1, c1, l2, c2 int) int {
 
 // Keys read from the top level. conda itself reads the first five; the
 // others are CEP 24 extensions used by conda-lock and pixi.
-var knownKeys = []string{"name", "channels", "dependencies", "prefix", "variables", "platforms", "category"}
+var knownKeys = []string{"name", "channels", "dependencies", "prefix", "variables", "platforms", "category", "exclude_newer"}
 
 // knownSubdirs are the platforms accepted in `platforms:` without a warning.
 var knownSubdirs = []string{
@@ -380,6 +386,8 @@ func (p *parser) top(root *yaml.Node) {
 			}
 		case "category":
 			p.f.Category, _ = p.str(v, "category")
+		case "exclude_newer", "exclude-newer":
+			p.excludeNewer(v, key)
 		case "channels":
 			p.f.Channels = p.strList(v, "channels")
 		case "platforms":
@@ -737,3 +745,23 @@ func (p *parser) variables(n *yaml.Node) {
 
 // quoteString is used in hints to show how to write s as a YAML string.
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// excludeNewer reads exclude_newer. An unquoted date is a YAML timestamp
+// and a bare number an integer; both are taken as written, as conda
+// reads its own exclude_newer setting.
+func (p *parser) excludeNewer(n *yaml.Node, key string) {
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n, "%s must be a duration or a date, found %s", key, describe(n))
+		return
+	}
+	if k, _ := scalarType(n); k == kindNull {
+		return
+	}
+	v := strings.TrimSpace(n.Value)
+	if _, err := conda.ParseExcludeNewer(v, time.Unix(0, 0)); err != nil {
+		p.errorf(n, "%v", err)
+		return
+	}
+	p.noSelector(n)
+	p.f.ExcludeNewer = v
+}

@@ -75,6 +75,9 @@ func (f *File) Marshal() ([]byte, error) {
 	if f.Category != "" {
 		w.keyValue("", "category", f.Category)
 	}
+	if f.ExcludeNewer != "" {
+		w.keyValue("", "exclude_newer", f.ExcludeNewer)
+	}
 	if w.err != nil {
 		return nil, fmt.Errorf("marshalling environment file: %w", w.err)
 	}

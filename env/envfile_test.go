@@ -381,8 +381,8 @@ func TestParseWarnings(t *testing.T) {
 			name: "unknown keys",
 			in:   "names: x\ndependencies: []\nplatform:\n  - linux-64\n",
 			want: []string{
-				`environment.yml:1:1: unknown key "names" is ignored (known keys: name, channels, dependencies, prefix, variables, platforms, category)`,
-				`environment.yml:3:1: unknown key "platform" is ignored (known keys: name, channels, dependencies, prefix, variables, platforms, category)`,
+				`environment.yml:1:1: unknown key "names" is ignored (known keys: name, channels, dependencies, prefix, variables, platforms, category, exclude_newer)`,
+				`environment.yml:3:1: unknown key "platform" is ignored (known keys: name, channels, dependencies, prefix, variables, platforms, category, exclude_newer)`,
 			},
 		},
 		{

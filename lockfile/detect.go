@@ -18,6 +18,7 @@ const (
 	FormatCondaLock        // conda-lock.yml (conda-lock v1)
 	FormatPixi             // pixi.lock (rattler_lock v4–v7)
 	FormatExplicit         // conda's @EXPLICIT list
+	FormatPylock           // pylock.toml (PEP 751), pip packages only
 )
 
 // String returns the usual file name of the format.
@@ -31,6 +32,8 @@ func (f Format) String() string {
 		return "pixi.lock"
 	case FormatExplicit:
 		return "@EXPLICIT"
+	case FormatPylock:
+		return "pylock.toml"
 	}
 	return "unknown"
 }
@@ -47,8 +50,10 @@ func ParseFormat(s string) (Format, error) {
 		return FormatPixi, nil
 	case "explicit", "@explicit", "txt":
 		return FormatExplicit, nil
+	case "pylock", "pylock.toml":
+		return FormatPylock, nil
 	}
-	return FormatUnknown, fmt.Errorf("unknown lockfile format %q (want envseal, conda-lock, pixi or explicit)", s)
+	return FormatUnknown, fmt.Errorf("unknown lockfile format %q (want envseal, conda-lock, pixi, explicit or pylock)", s)
 }
 
 // Detect tells the format of a lockfile from its content: an "@EXPLICIT"
@@ -68,6 +73,9 @@ func Detect(data []byte) Format {
 		line = bytes.TrimRight(line, "\r")
 		if string(bytes.TrimSpace(line)) == "@EXPLICIT" {
 			return FormatExplicit
+		}
+		if rest, ok := bytes.CutPrefix(line, []byte("lock-version")); ok && bytes.HasPrefix(bytes.TrimLeft(rest, " \t"), []byte("=")) {
+			return FormatPylock
 		}
 		if len(line) == 0 || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || line[0] == '-' {
 			continue
@@ -123,8 +131,10 @@ func Decode(data []byte, opts DecodeOptions) (*Lock, error) {
 		l, err = ParsePixi(data, opts.Environment)
 	case FormatExplicit:
 		l, err = ParseExplicit(data, opts.Platform)
+	case FormatPylock:
+		l, err = ParsePylockLock(data, opts.Platform)
 	default:
-		err = &ParseError{Err: fmt.Errorf("not a lockfile this build reads (envseal.lock, conda-lock.yml, pixi.lock or an @EXPLICIT list)")}
+		err = &ParseError{Err: fmt.Errorf("not a lockfile this build reads (envseal.lock, conda-lock.yml, pixi.lock, pylock.toml or an @EXPLICIT list)")}
 	}
 	if err != nil {
 		return nil, withFile(err, opts.Filename)
@@ -160,6 +170,52 @@ func Encode(l *Lock, f Format, opts EncodeOptions) ([]byte, error) {
 			p = plats[0]
 		}
 		return MarshalExplicit(l, p)
+	case FormatPylock:
+		p, err := encodePlatform(l, opts.Platform, "pylock.toml")
+		if err != nil {
+			return nil, err
+		}
+		py, _ := PylockFromLock(l, p)
+		return MarshalPylock(py)
 	}
 	return nil, fmt.Errorf("encoding: unknown format %v", f)
+}
+
+// EncodeWarnings lists what [Encode] in format f leaves out of l, one
+// sentence each, so that a caller can tell the user before writing. It
+// is empty when f carries everything that matters. It names the
+// exclude-newer cut-off, which conda-lock.yml, @EXPLICIT and pylock.toml
+// files have no place for, and for pylock.toml the conda packages and the
+// pip packages without a hash.
+func EncodeWarnings(l *Lock, f Format, opts EncodeOptions) []string {
+	var out []string
+	if f == FormatPylock {
+		if p, err := encodePlatform(l, opts.Platform, "pylock.toml"); err == nil {
+			_, out = PylockFromLock(l, p)
+			if n := len(l.Packages[p]); n > 0 {
+				out = append(out, fmt.Sprintf("pylock.toml holds only the pip packages; the %d conda packages of %s are left out", n, p))
+			}
+		}
+	}
+	if !l.Metadata.ExcludeNewer.IsZero() {
+		switch f {
+		case FormatCondaLock, FormatExplicit, FormatPylock:
+			out = append(out, fmt.Sprintf("%s has no place for the exclude-newer cut-off %s; it is left out, so a relock from this file will not know it",
+				f, conda.FormatCutoff(l.Metadata.ExcludeNewer)))
+		}
+	}
+	return out
+}
+
+// encodePlatform is the platform a one-platform format is written for:
+// want, else the lock's only platform.
+func encodePlatform(l *Lock, want conda.Platform, format string) (conda.Platform, error) {
+	if want != "" {
+		return want, nil
+	}
+	plats := l.AllPlatforms()
+	if len(plats) != 1 {
+		return "", fmt.Errorf("encoding %s: the lock has %d platforms; choose one", format, len(plats))
+	}
+	return plats[0], nil
 }

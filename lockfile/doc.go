@@ -21,6 +21,12 @@
 //     read, version 6 written; one environment at a time.
 //   - @EXPLICIT ([ParseExplicit], [MarshalExplicit]): conda's URL list for
 //     one platform, with #md5 or #sha256 fragments.
+//   - pylock.toml ([ParsePylock], [MarshalPylock], [PylockFromLock]):
+//     PEP 751, the pip packages of one platform only.
+//
+// The exclude-newer cut-off ([Metadata].ExcludeNewer) is kept by
+// envseal.lock (metadata and inputs) and pixi.lock (the environment's
+// exclude-newer option); [EncodeWarnings] says when a format drops it.
 //
 // Only envseal.lock carries the secrets section and the recorded inputs;
 // the other encoders leave them out, as their formats have no place for

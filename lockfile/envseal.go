@@ -180,7 +180,7 @@ func platformKey(k *yaml.Node, listed map[conda.Platform]bool, what string) (con
 }
 
 func decodeEnvsealMetadata(r yamlReader, n *yaml.Node, m *Metadata) error {
-	f, err := r.fields(n, "metadata", "sources", "channels", "platforms", "channel_priority", "content_hash", "inputs")
+	f, err := r.fields(n, "metadata", "sources", "channels", "platforms", "channel_priority", "content_hash", "inputs", "exclude_newer", "exclude_newer_span")
 	if err != nil {
 		return err
 	}
@@ -219,6 +219,12 @@ func decodeEnvsealMetadata(r yamlReader, n *yaml.Node, m *Metadata) error {
 	if err := checkPriority(f["channel_priority"], m.ChannelPriority); err != nil {
 		return err
 	}
+	if m.ExcludeNewer, err = parseCutoff(r, f["exclude_newer"], "metadata.exclude_newer"); err != nil {
+		return err
+	}
+	if m.ExcludeNewerSpan, err = r.str(f["exclude_newer_span"], "metadata.exclude_newer_span"); err != nil {
+		return err
+	}
 	listed := map[conda.Platform]bool{}
 	for _, p := range m.Platforms {
 		listed[p] = true
@@ -253,7 +259,7 @@ func decodeEnvsealMetadata(r yamlReader, n *yaml.Node, m *Metadata) error {
 				return err
 			}
 			what := "metadata.inputs." + string(p)
-			g, err := r.fields(kv[1], what, "specs", "pypi_specs", "channels", "channel_priority", "virtual_packages")
+			g, err := r.fields(kv[1], what, "specs", "pypi_specs", "channels", "channel_priority", "virtual_packages", "exclude_newer")
 			if err != nil {
 				return err
 			}
@@ -271,6 +277,9 @@ func decodeEnvsealMetadata(r yamlReader, n *yaml.Node, m *Metadata) error {
 				return err
 			}
 			if x.VirtualPackages, err = r.strings(g["virtual_packages"], what+".virtual_packages"); err != nil {
+				return err
+			}
+			if x.ExcludeNewer, err = parseCutoff(r, g["exclude_newer"], what+".exclude_newer"); err != nil {
 				return err
 			}
 			m.Inputs[p] = x
@@ -438,6 +447,10 @@ func envsealNode(l *Lock) (*yaml.Node, error) {
 		return nil, err
 	}
 	addStr(md, "channel_priority", m.ChannelPriority)
+	if !m.ExcludeNewer.IsZero() {
+		add(md, "exclude_newer", strNode(conda.FormatCutoff(m.ExcludeNewer)))
+		addStr(md, "exclude_newer_span", m.ExcludeNewerSpan)
+	}
 	if len(m.ContentHash) > 0 {
 		hn := mapNode()
 		for _, p := range sortedPlatforms(m.ContentHash) {
@@ -465,6 +478,9 @@ func envsealNode(l *Lock) (*yaml.Node, error) {
 			addList(g, "channels", c.Channels)
 			addStr(g, "channel_priority", c.ChannelPriority)
 			addList(g, "virtual_packages", c.VirtualPackages)
+			if !c.ExcludeNewer.IsZero() {
+				add(g, "exclude_newer", strNode(conda.FormatCutoff(c.ExcludeNewer)))
+			}
 			if len(g.Content) == 0 {
 				g = flowMapNode()
 			}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/conda"
+	"gopkg.in/yaml.v3"
 )
 
 // Inputs are everything that changes the solve of one platform. Two
@@ -33,6 +35,10 @@ type Inputs struct {
 	// "name=version=build" (or "name=version"). Their order does not
 	// matter.
 	VirtualPackages []string
+	// ExcludeNewer is the absolute exclude-newer cut-off; zero for none. It
+	// enters the content hash only when set, so locks made without one
+	// keep their hash.
+	ExcludeNewer time.Time
 }
 
 // Canonical returns a copy of in with specs, pip specs and virtual
@@ -45,6 +51,9 @@ func (in Inputs) Canonical() Inputs {
 		PyPISpecs:       sortedSet(in.PyPISpecs),
 		ChannelPriority: strings.TrimSpace(in.ChannelPriority),
 		VirtualPackages: sortedSet(in.VirtualPackages),
+	}
+	if !in.ExcludeNewer.IsZero() {
+		out.ExcludeNewer = in.ExcludeNewer.UTC()
 	}
 	for _, c := range in.Channels {
 		c = strings.TrimSpace(c)
@@ -82,6 +91,9 @@ func ContentHash(in Inputs) string {
 	list("channels", c.Channels)
 	list("channel_priority", []string{c.ChannelPriority})
 	list("virtual_packages", c.VirtualPackages)
+	if !c.ExcludeNewer.IsZero() {
+		list("exclude_newer", []string{conda.FormatCutoff(c.ExcludeNewer)})
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -144,6 +156,9 @@ func (l *Lock) Stale(in Inputs) []string {
 		out = append(out, fmt.Sprintf("%s: channel priority: was %q, now %q", p, old.ChannelPriority, c.ChannelPriority))
 	}
 	diffSet("virtual packages", old.VirtualPackages, c.VirtualPackages)
+	if !old.ExcludeNewer.Equal(c.ExcludeNewer) {
+		out = append(out, fmt.Sprintf("%s: exclude-newer cut-off: was %s, now %s", p, cutoffText(old.ExcludeNewer), cutoffText(c.ExcludeNewer)))
+	}
 	if len(out) == 0 && hasHash && hash != ContentHash(c) {
 		out = append(out, fmt.Sprintf("%s: content hash %s does not match the recorded inputs (was the lockfile edited?)", p, hash))
 	}
@@ -220,4 +235,24 @@ func quoteList(items []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return "[" + strings.Join(q, " ") + "]"
+}
+
+func cutoffText(t time.Time) string {
+	if t.IsZero() {
+		return "none"
+	}
+	return conda.FormatCutoff(t)
+}
+
+// parseCutoff reads a cut-off as [conda.FormatCutoff] writes it (RFC 3339).
+func parseCutoff(r yamlReader, n *yaml.Node, what string) (time.Time, error) {
+	s, err := r.str(n, what)
+	if err != nil || s == "" {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, errAt(n, "%s: want an RFC 3339 time, found %q", what, s)
+	}
+	return t.UTC(), nil
 }

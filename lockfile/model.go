@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/secrets"
@@ -59,6 +60,17 @@ type Metadata struct {
 	// computed from, so that [Lock.Stale] can say which one changed. Nil
 	// for imported locks.
 	Inputs map[conda.Platform]*Inputs
+	// ExcludeNewer is the absolute exclude-newer cut-off the lock was
+	// solved with (records published later were invisible); zero for none.
+	// envseal.lock and pixi.lock carry it; conda-lock.yml and @EXPLICIT
+	// files cannot (see [EncodeWarnings]).
+	ExcludeNewer time.Time
+	// ExcludeNewerSpan is the duration ExcludeNewer was taken from ("7d")
+	// when the environment file or configuration gave a relative value;
+	// a relock with the same span keeps ExcludeNewer, so the lock does not
+	// churn as the clock moves. "" for an absolute cut-off. Only
+	// envseal.lock carries it.
+	ExcludeNewerSpan string
 }
 
 // Package is one locked conda package.
@@ -105,6 +117,13 @@ type PyPIPackage struct {
 	RequiresPython string
 	// Editable marks a path installed in development mode.
 	Editable bool
+	// Marker is the PEP 508 environment marker under which the package is
+	// installed ("" for always). Only pylock.toml carries it.
+	Marker string
+	// Index is the package index the distribution came from ("" when
+	// unknown). Only pylock.toml carries it; credentials in it are written
+	// as ${VAR} placeholders.
+	Index string
 }
 
 // New returns an empty lock of the current version.

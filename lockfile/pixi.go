@@ -491,6 +491,11 @@ func (d *pixiDecoder) environment(env string, n *yaml.Node) (*Lock, error) {
 		if err := checkPriority(of["channel-priority"], l.Metadata.ChannelPriority); err != nil {
 			return nil, err
 		}
+		// rattler_lock v6 wrote the solve's cut-off here; it dropped the
+		// field in 2026 (rattler#2296) but older pixi.lock files carry it.
+		if l.Metadata.ExcludeNewer, err = parseCutoff(r, of["exclude-newer"], what+": options.exclude-newer"); err != nil {
+			return nil, err
+		}
 	}
 	pairs, err := r.pairs(f["packages"], what+": packages")
 	if err != nil {
@@ -639,12 +644,15 @@ func MarshalPixi(l *Lock, env string) ([]byte, error) {
 	if len(l.PyPI) > 0 {
 		add(en, "indexes", strList([]string{"https://pypi.org/simple"}))
 	}
-	if l.Metadata.ChannelPriority != "" {
+	if l.Metadata.ChannelPriority != "" || !l.Metadata.ExcludeNewer.IsZero() {
 		if err := checkPriority(nil, l.Metadata.ChannelPriority); err != nil {
 			return nil, fmt.Errorf("encoding pixi.lock: %w", err)
 		}
 		on := mapNode()
-		add(on, "channel-priority", strNode(l.Metadata.ChannelPriority))
+		addStr(on, "channel-priority", l.Metadata.ChannelPriority)
+		if !l.Metadata.ExcludeNewer.IsZero() {
+			add(on, "exclude-newer", strNode(conda.FormatCutoff(l.Metadata.ExcludeNewer)))
+		}
 		add(en, "options", on)
 	}
 	type entry struct {

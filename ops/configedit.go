@@ -236,19 +236,14 @@ func probeKey(key string) (any, bool, error) {
 // value is the effective value of a configuration key (envseal's
 // defaults filled in), and whether it has one.
 func (c *config) value(key string) (any, bool) {
-	switch key {
-	case "channels":
-		return c.Channels, true
-	case "channel_alias":
-		return c.ChannelAlias, true
-	case "channel_priority":
-		return c.ChannelPriority, true
-	case "add_pip_as_python_dependency":
-		return c.AddPipAsPythonDependency, true
-	case "pkgs_dirs":
-		return c.PkgsDirs, true
-	case "envs_dirs":
-		return c.EnvsDirs, true
+	// The keys envseal gives a default to show that default when no
+	// file sets them; the others are shown only when set.
+	effective := map[string]any{
+		"channels": c.Channels, "channel_alias": c.ChannelAlias, "channel_priority": c.ChannelPriority,
+		"add_pip_as_python_dependency": c.AddPipAsPythonDependency, "pkgs_dirs": c.PkgsDirs, "envs_dirs": c.EnvsDirs,
+	}
+	if v, ok := effective[key]; ok {
+		return v, true
 	}
 	return c.rc.Value(key)
 }

@@ -114,6 +114,14 @@ func (h *Host) exportPrefix(ctx context.Context, o ExportOptions, cfg *config, f
 		}
 	}
 	l := lockfile.FromRecords(map[conda.Platform][]*conda.Record{plat: recs})
+	if lf, err := lockfile.ParseFormat(format); err == nil && lf == lockfile.FormatPylock {
+		pkgs, err := prefixPyPI(ctx, prefix)
+		if err != nil {
+			return nil, err
+		}
+		l.PyPI = map[conda.Platform][]*lockfile.PyPIPackage{plat: pkgs}
+		h.warnDropped(l, format, plat)
+	}
 	return encodeLock(l, format, plat, o.LockEnv)
 }
 
@@ -132,6 +140,9 @@ func (h *Host) exportLock(o ExportOptions, path, format string) ([]byte, error) 
 			return nil, fmt.Errorf("%s has no packages for %s (it locks: %v)", path, plat, l.AllPlatforms())
 		}
 		f := &env.File{Name: "default", Channels: l.Metadata.Channels}
+		if !l.Metadata.ExcludeNewer.IsZero() {
+			f.ExcludeNewer = conda.FormatCutoff(l.Metadata.ExcludeNewer)
+		}
 		if len(f.Channels) == 0 {
 			f.Channels = recordChannels(recs)
 		}
@@ -146,6 +157,7 @@ func (h *Host) exportLock(o ExportOptions, path, format string) ([]byte, error) 
 		}
 		return f.Marshal()
 	}
+	h.warnDropped(l, format, plat)
 	return encodeLock(l, format, plat, o.LockEnv)
 }
 

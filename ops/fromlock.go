@@ -70,7 +70,7 @@ func (h *Host) checkFresh(o SolveOptions, cfg *config, l *lockfile.Lock, path st
 		if err != nil {
 			continue
 		}
-		targets, err := h.lockTargetsFor(o, cfg, f, []string{string(plat)})
+		targets, err := h.lockTargetsFor(o, cfg, f, p, []string{string(plat)})
 		if err != nil {
 			return err
 		}
@@ -87,6 +87,7 @@ func (h *Host) checkFresh(o SolveOptions, cfg *config, l *lockfile.Lock, path st
 				in.ChannelPriority = rec.ChannelPriority
 			}
 			in.VirtualPackages = rec.VirtualPackages
+			in.ExcludeNewer = rec.ExcludeNewer // a "7d" in the file moves with the clock
 		}
 		if stale := l.Stale(in); len(stale) > 0 {
 			return fmt.Errorf("%s is stale: %s changed since it was locked:\n  %s\nrelock with `envseal lock`, or use --frozen to install the lock as it is", path, src, strings.Join(stale, "\n  "))

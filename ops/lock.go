@@ -24,7 +24,8 @@ type lockTarget struct {
 
 // lockTargetsFor is lockTargets for the platforms given (empty: the
 // file's, else this machine's).
-func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, platforms []string) ([]lockTarget, error) {
+// envPath is the environment file's path (for a pip: section's --pylock).
+func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, envPath string, platforms []string) ([]lockTarget, error) {
 	if len(platforms) == 0 {
 		platforms = f.Platforms
 	}
@@ -32,6 +33,10 @@ func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, platform
 		platforms = []string{string(conda.HostPlatform())}
 	}
 	priority, err := channelPriority(o, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cutoff, err := excludeNewer(o, cfg, f)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +55,7 @@ func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, platform
 		if err != nil {
 			return nil, err
 		}
-		in := &solveInput{cfg: cfg, setup: setup, file: f, priority: priority, addPip: cfg.AddPipAsPythonDependency && !o.NoPip}
+		in := &solveInput{cfg: cfg, setup: setup, file: f, priority: priority, addPip: cfg.AddPipAsPythonDependency && !o.NoPip, cutoff: cutoff}
 		if in.specs, err = fileSpecs(f, plat, setup.chCfg); err != nil {
 			return nil, err
 		}
@@ -64,8 +69,9 @@ func (h *Host) lockTargetsFor(o SolveOptions, cfg *config, f *env.File, platform
 		inputs := lockfile.Inputs{
 			Platform:        plat,
 			Specs:           specStrings(in.specs),
-			PyPISpecs:       append([]string(nil), f.Pip...),
+			PyPISpecs:       pylockPins(f.Pip, envPath),
 			ChannelPriority: priority.String(),
+			ExcludeNewer:    cutoff,
 		}
 		for _, ch := range setup.channels {
 			templ, _ := lockfile.RedactChannelURL(ch.URLWithCredentials())
@@ -151,7 +157,7 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 		return nil, err
 	}
 	h.warnFile(file, f)
-	targets, err := h.lockTargetsFor(o.SolveOptions, cfg, f, o.Platforms)
+	targets, err := h.lockTargetsFor(o.SolveOptions, cfg, f, file, o.Platforms)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +169,15 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 	old, err := lockfile.ReadFile(out, lockfile.DecodeOptions{Filename: out, Format: lockfile.FormatEnvseal})
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
+	}
+	span := relativeSpan(o.SolveOptions, cfg, f)
+	if span != "" && old != nil && old.Metadata.ExcludeNewerSpan == span && !old.Metadata.ExcludeNewer.IsZero() {
+		for _, t := range targets {
+			t.in.cutoff = old.Metadata.ExcludeNewer
+		}
+		for i := range targets {
+			targets[i].inputs.ExcludeNewer = old.Metadata.ExcludeNewer
+		}
 	}
 	if o.Check {
 		if old == nil {
@@ -213,6 +228,10 @@ func Lock(ctx context.Context, o LockOptions) (*LockResult, error) {
 		}
 		l.SetRecords(t.inputs.Platform, recs)
 		l.SetInputs(t.inputs)
+		l.Metadata.ExcludeNewer = t.inputs.ExcludeNewer
+		if !l.Metadata.ExcludeNewer.IsZero() {
+			l.Metadata.ExcludeNewerSpan = span
+		}
 		if len(f.Pip) > 0 {
 			if t.inputs.Platform != conda.HostPlatform() {
 				h.noticef("the pip: section is not locked for %s: pip resolves only for the platform it runs on (%s)", t.inputs.Platform, conda.HostPlatform())

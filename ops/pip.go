@@ -99,6 +99,12 @@ func (h *Host) installPipSection(ctx context.Context, prefix, path string, f *en
 	if f == nil || len(f.Pip) == 0 {
 		return nil
 	}
+	if pkgs, ok, err := pylockSection(f.Pip, path); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return h.installLockedPyPI(ctx, prefix, path, pkgs, h.lookupEnv, quiet)
+	}
 	if err := pip.Install(ctx, prefix, f.Pip, h.pipOptions(fileDir(path), quiet)); err != nil {
 		markIncomplete(prefix, "pip section failed: "+firstLine(err.Error()))
 		return &pipSectionError{prefix: prefix, file: path, err: err}
@@ -134,6 +140,9 @@ func (h *Host) installLockedPyPI(ctx context.Context, prefix, lockPath string, p
 // solved conda packages are linked into a throw-away prefix (from the
 // package cache) whose own pip resolves the entries with --dry-run.
 func (h *Host) resolvePipSection(ctx context.Context, cfg *config, in *solveInput, recs []*conda.Record, path string) ([]*lockfile.PyPIPackage, error) {
+	if pkgs, ok, err := pylockSection(in.file.Pip, path); ok || err != nil {
+		return pkgs, err // exactly the pylock.toml's files: nothing to resolve
+	}
 	tmpParent := filepath.Join(cfg.Root, "tmp")
 	if err := os.MkdirAll(tmpParent, 0o755); err != nil {
 		return nil, err

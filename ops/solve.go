@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/envseal/envseal/channel"
 	"github.com/envseal/envseal/conda"
@@ -30,6 +31,10 @@ type SolveOptions struct {
 	StrictChannelPriority bool
 	// NoPip does not add pip to python's dependencies.
 	NoPip bool
+	// ExcludeNewer hides records published after a cut-off: an RFC 3339
+	// date or time, or a duration before now (7d, 2w, 36h); "" means the
+	// environment file's exclude_newer, else the configuration's.
+	ExcludeNewer string
 }
 
 // solveInput is what a solving command asked for, after reading flags and
@@ -44,6 +49,7 @@ type solveInput struct {
 	name     string                 // environment name, "" when given by path
 	prefix   string                 // target prefix ("" for a dry run without -n/-p)
 	virtual  []conda.VirtualPackage // what the solve assumed (set by solve)
+	cutoff   time.Time              // exclude-newer cut-off; zero for none
 }
 
 // readSolveInput gathers specs, channels and options from the command line
@@ -86,6 +92,9 @@ func (h *Host) readSolveInput(o SolveOptions, cfg *config) (*solveInput, error) 
 	}
 	in.name, in.prefix, err = h.targetPrefix(o.Name, o.Prefix, cfg, in.file)
 	if err != nil {
+		return nil, err
+	}
+	if in.cutoff, err = excludeNewer(o, cfg, in.file); err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -170,9 +179,10 @@ func (h *Host) solveWith(ctx context.Context, in *solveInput, installed, locked 
 	if in.addPip {
 		ri = &pipIndex{Index: idx}
 	}
+	ri, explain := withCutoff(ri, in.cutoff)
 	sol, err := resolver.Solve(ctx, ri, req)
 	if err != nil {
-		return nil, idx, err
+		return nil, idx, explain(err)
 	}
 	return sol, idx, nil
 }

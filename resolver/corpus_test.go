@@ -17,8 +17,9 @@ import (
 )
 
 // Real repodata from /work/shared/corpus (see its SOURCES.md), reached as
-// ../shared/corpus from the repository root. Solutions are compared with
-// golden files in testdata/corpus/ (go test -run Corpus -update-corpus).
+// ../shared/corpus from the repository root (or $ENVSEAL_CORPUS, or
+// /work/shared/corpus from a worktree elsewhere). Solutions are compared
+// with golden files in testdata/corpus/ (go test -run Corpus -update-corpus).
 
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/corpus/*.golden")
 
@@ -43,6 +44,7 @@ func loadCorpus(tb testing.TB, which string) (*channel.Index, []string) {
 		"conda-forge":    {"conda-forge"},
 		"pytorch":        {"pytorch", "defaults"},
 		"pytorch-strict": {"pytorch", "defaults"},
+		"r":              {"r", "defaults"},
 	}[which]
 	if ix, ok := corpusCache[which]; ok {
 		return ix, chans
@@ -57,6 +59,15 @@ func loadCorpus(tb testing.TB, which string) (*channel.Index, []string) {
 		a, err = channel.LoadRepodataFile(ctx, corpusPath(tb, "conda-subchannel-demo", "linux-64", "repodata.json"), channel.FileOptions{Channel: "conda-forge"})
 		if err == nil {
 			b, err = channel.LoadRepodataFile(ctx, corpusPath(tb, "conda-subchannel-demo", "noarch", "repodata.json"), channel.FileOptions{Channel: "conda-forge"})
+		}
+		ix = channel.Join(a, b)
+	case "r":
+		// The anaconda r channel (Aug 2018) before the defaults one
+		// (index4.json, which holds a subset of the same r packages).
+		var a, b *channel.Index
+		a, err = channel.LoadRepodataFile(ctx, corpusPath(tb, "conda", "tests", "data", "repodata", "r_linux-64.json"), channel.FileOptions{Channel: "r"})
+		if err == nil {
+			b, err = channel.LoadFlatIndex(ctx, corpusPath(tb, "conda", "tests", "data", "index4.json"), "defaults", "linux-64")
 		}
 		ix = channel.Join(a, b)
 	case "pytorch", "pytorch-strict":
@@ -109,6 +120,22 @@ var corpusCases = []corpusCase{
 		want: []string{"jupyter", "notebook", "ipykernel", "python"}},
 	{name: "defaults-nomkl", index: "defaults", specs: []string{"numpy", "nomkl"},
 		want: []string{"nomkl", "libopenblas", "numpy 1.15.0"}},
+	// Legacy features: nomkl switches the nomkl feature on, so the builds
+	// carrying it win (conda gives scipy py36_nomkl and numpy 1.14.2
+	// py36_nomkl, no mkl; see conda_answers_test.go).
+	{name: "defaults-scipy-nomkl", index: "defaults", specs: []string{"scipy", "nomkl"},
+		want: []string{"nomkl", "blas 1.0", "scipy 1.1.0", "numpy 1.14.2", "python 3.6.6"}},
+	// Ties after version, build number and features: conda keeps the
+	// environment smallest before it looks at timestamps.
+	{name: "defaults-readline", index: "defaults", specs: []string{"readline"},
+		want: []string{"readline 7.0", "libgcc-ng"}},
+	// conda's feature count covers the whole answer: the r-base builds
+	// switch on _r-mutex's anacondar feature (and blas openblas's nomkl),
+	// the mro builds none.
+	{name: "defaults-r-digest", index: "defaults", specs: []string{"r-digest"},
+		want: []string{"_r-mutex 1.0.0", "mro-base 3.5.0", "r-digest 0.6.15"}},
+	{name: "r-essentials", index: "r", specs: []string{"r-essentials"},
+		want: []string{"_r-mutex 1.0.0", "mro-base 3.5.0", "r-essentials 3.5.0"}},
 	{name: "defaults-unsolvable", index: "defaults", specs: []string{"python=3.7", "pandas<0.23"}, wantErr: "unsolvable"},
 	{name: "defaults-notfound", index: "defaults", specs: []string{"numpyy"}, wantErr: "notfound"},
 	{name: "conda-forge-python39", index: "conda-forge", specs: []string{"python=3.9"},

@@ -38,19 +38,38 @@
 //
 // Each name's candidates are sorted once, best first: installed and locked
 // records; channel rank (unless priority is Disabled); then, for requested
-// names, highest version before fewest track_features, and for other names
-// fewest track_features before highest version; highest build number;
-// architecture-specific before noarch; channel rank (Disabled only); the
-// higher versions allowed by the build's dependencies; newest timestamp.
-// The track_features count of a build includes its legacy "features" and
-// the fewest track_features its direct dependencies can be met with, so
-// nomkl/openblas builds rank below mkl ones as in conda.
+// names, highest version, channel rank (Disabled only), fewest features,
+// fewest missing active features; for other names fewest features, fewest
+// missing active features, highest version, channel rank (Disabled only);
+// then highest build number; architecture-specific before noarch; the
+// higher versions allowed by the build's dependencies; newest timestamp;
+// build string. This is conda's version_key (channel, version, build
+// number, noarch, timestamp, build string; with priority disabled the
+// channel moves after the version) with its global feature terms folded in.
+// Builds equal on everything before the timestamp form a tie group: conda
+// ranks "fewest packages in the environment" between dependency versions
+// and timestamps, so after the search a pass swaps a chosen record for a
+// tied sibling whenever that leaves fewer records (readline alone takes
+// the older 7.0 build that needs no ncurses).
+//
+// Features: the feature count of a build is its own track_features, one
+// per legacy "features" entry (conda makes each require a record tracking
+// it), and the fewest its direct dependencies can be met with, so
+// nomkl/openblas builds rank below mkl ones as in conda. A feature that is
+// on costs nothing more (conda counts each feature once), and a build that
+// lacks an active feature which another build of its name carries in its
+// "features" field is "missing" it (conda's featureless metric). Features
+// are on when a requested spec matches only records tracking them (the
+// nomkl metapackage), when an installed record tracks them, or when the
+// answer turns out to hold a tracker: then the request is solved again
+// with the feature on, at most a few times.
 //
 // conda instead minimises, in order, a global objective: removals,
-// requested versions, total track_features, requested build numbers,
-// dependency versions and builds, timestamps. Deciding in preference order
-// gives the same answer whenever the preferences of different names do not
-// trade off. Where they do:
+// requested versions, the number of features on, the featureless records,
+// requested build numbers, dependency versions and builds, the number of
+// packages, timestamps.
+// Deciding in preference order gives the same answer whenever the
+// preferences of different names do not trade off. Where they do:
 //
 //   - Requested names are decided first and a conflict is repaired by
 //     learning, so one requested name may end up below its best version to
@@ -58,11 +77,34 @@
 //     most 16 specs, one re-solve per requested name with a conflict budget)
 //     raises each requested name to a higher version when every other
 //     requested name and kept installed record can stay where it is.
+//   - The feature count is global in conda; the candidate order sees a
+//     dependency's features one level deep only. A bounded pass makes up
+//     for it: for each feature the answer switches on that the request
+//     does not force, one re-solve excludes every loaded record tracking
+//     it while the requested names keep their versions, and wins when it
+//     switches on fewer features (r-digest takes its mro build: the r-base
+//     one pulls in _r-mutex's anacondar feature two levels down). Trackers
+//     of names first loaded by that re-solve are not excluded.
+//   - The featureless metric is met by a second bounded pass: for each
+//     chosen record missing an active feature, one re-solve requires a
+//     build missing fewer while every requested name keeps its version; it
+//     is taken when it switches on no more features and leaves fewer
+//     featureless records (scipy nomkl: conda takes python 3.6 so that
+//     numpy can be a nomkl build).
 //   - Dependency versions are maximised greedily in decision order (the
 //     most constrained requirement first), not as a sum: conda may accept a
 //     lower version of one dependency to raise two others.
-//   - The track_features of a build's dependencies are looked at one level
-//     deep only.
+//   - libsolv built without conda-forge's variant patch breaks ties
+//     after the build number by comparing build strings, never by
+//     timestamp or features further down: r-essentials 3.5.0 is r350_0
+//     (r-base) there, mro350_0 (mro-base, no features, newer) here and in
+//     conda's objective, and in conda-forge's libsolv.
+//   - A legacy "features" entry is a preference, not conda's hard
+//     requirement that some record tracking the feature be installed: a
+//     spec that forces a featured build (scipy=*=*nomkl*) does not pull in
+//     nomkl by itself. libsolv ignores the field altogether.
+//   - The number of packages is minimised only among tied builds of one
+//     name, one swap at a time; conda minimises it over the whole answer.
 //   - Installed records are kept by trying them first (conda's "frozen"
 //     first attempt); when the request forces a change the solver moves
 //     as few of them as the search happens to need, not provably the

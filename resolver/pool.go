@@ -126,10 +126,30 @@ type pool struct {
 	// filtering (no variables), and the highest version each spec allows.
 	fetched map[string]fetched
 	raw     map[string][]*conda.Record
-	rawTF   map[string]bool // name -> some available record has track_features
+	rawTF   map[string]bool // name -> some available record has track_features or features
 	depMax  map[string]depInfo
 	tfCost  map[*conda.Record]int
 	depSum  map[*conda.Record][]namedDep
+
+	// active are the features switched on (see [activeFeatures]): their
+	// track_features cost nothing more, and builds whose "features" field
+	// carries one are preferred over the builds of their name that lack it.
+	active map[string]bool
+	// forced are the active features the request itself switches on (see
+	// [requestedFeatures]); the others may be given up to switch fewer on.
+	forced map[string]bool
+	// featOn holds, per name id, the active features some candidate of the
+	// name carries in its "features" field; featMiss counts, per variable,
+	// how many of them its record lacks (conda's "featureless" metric).
+	featOn   [][]string
+	featMiss []int32
+	// tie numbers the groups of candidates that conda's objective can only
+	// tell apart by the number of packages they bring in, then by
+	// timestamp: same name, preference, channel, version, features, build
+	// number, noarch-ness and dependency versions (per variable; 0 for the
+	// root).
+	tie  []int32
+	nTie int32
 }
 
 // depInfo summarises the available records a dependency string matches.
@@ -138,8 +158,11 @@ type depInfo struct {
 	minTF int            // fewest track_features among them
 }
 
-func newPool(idx Index, d dialect, p *problem) *pool {
+func newPool(idx Index, d dialect, p *problem, active map[string]bool) *pool {
 	pl := &pool{
+		active:    active,
+		featMiss:  []int32{0},
+		tie:       []int32{0},
 		idx:       idx,
 		d:         d,
 		p:         p,
@@ -215,6 +238,7 @@ func (pl *pool) name(name string) int32 {
 	id := int32(len(pl.names))
 	pl.nameID[name] = id
 	pl.names = append(pl.names, nameInfo{name: name})
+	pl.featOn = append(pl.featOn, nil)
 	ni := &pl.names[id]
 
 	recs, err := pl.fetch(name)
@@ -228,6 +252,7 @@ func (pl *pool) name(name string) int32 {
 		rank int
 		pref bool
 		tf   int
+		miss int
 	}
 	cs := make([]cand, 0, len(recs)+len(pl.extra[name]))
 	seen := make(map[string]int, len(recs))
@@ -287,8 +312,31 @@ func (pl *pool) name(name string) int32 {
 		cs = kept
 	}
 
+	// Active features carried by some build of the name: the builds
+	// lacking one of them rank below those that carry it (conda's second
+	// feature term, right after the feature count).
+	var on []string
+	if len(pl.active) > 0 {
+		for _, c := range cs {
+			for _, f := range recordFeatures(c.r) {
+				if pl.active[f] && !slices.Contains(on, f) {
+					on = append(on, f)
+				}
+			}
+		}
+		slices.Sort(on)
+		pl.featOn[id] = on
+	}
 	for i := range cs {
 		cs[i].tf = pl.features(cs[i].r)
+		if len(on) > 0 {
+			fs := recordFeatures(cs[i].r)
+			for _, f := range on {
+				if !slices.Contains(fs, f) {
+					cs[i].miss++
+				}
+			}
+		}
 	}
 	requested := pl.requested[name]
 	cmpVer := pl.d.compare
@@ -298,7 +346,9 @@ func (pl *pool) name(name string) int32 {
 	for i := range perm {
 		perm[i] = int32(i)
 	}
-	slices.SortFunc(perm, func(i, j int32) int {
+	// tied compares everything conda's objective ranks above timestamps;
+	// builds it finds equal form a tie group (see [pool.tie]).
+	tied := func(i, j int32) int {
 		a, b := &cs[i], &cs[j]
 		if a.pref != b.pref {
 			if a.pref {
@@ -311,19 +361,34 @@ func (pl *pool) name(name string) int32 {
 		}
 		ra, rb := a.r, b.r
 		tfa, tfb := a.tf, b.tf
+		// With priority disabled conda's version_key puts the channel right
+		// after the version: [version, channel, build number, noarch, ...].
+		disabledRank := pl.p.priority == Disabled && a.rank != b.rank
 		if requested {
 			if c := cmpVer(rb.Version, ra.Version); c != 0 {
 				return c
 			}
+			if disabledRank {
+				return a.rank - b.rank
+			}
 			if tfa != tfb {
 				return tfa - tfb
+			}
+			if a.miss != b.miss {
+				return a.miss - b.miss
 			}
 		} else {
 			if tfa != tfb {
 				return tfa - tfb
 			}
+			if a.miss != b.miss {
+				return a.miss - b.miss
+			}
 			if c := cmpVer(rb.Version, ra.Version); c != 0 {
 				return c
+			}
+			if disabledRank {
+				return a.rank - b.rank
 			}
 		}
 		if ra.BuildNumber != rb.BuildNumber {
@@ -339,12 +404,14 @@ func (pl *pool) name(name string) int32 {
 			}
 			return 1
 		}
-		if pl.p.priority == Disabled && a.rank != b.rank {
-			return a.rank - b.rank
-		}
-		if c := pl.compareDeps(ra, rb); c != 0 {
+		return pl.compareDeps(ra, rb)
+	}
+	slices.SortFunc(perm, func(i, j int32) int {
+		if c := tied(i, j); c != 0 {
 			return c
 		}
+		a, b := &cs[i], &cs[j]
+		ra, rb := a.r, b.r
 		if ra.Timestamp != rb.Timestamp {
 			if ra.Timestamp > rb.Timestamp {
 				return -1
@@ -364,9 +431,14 @@ func (pl *pool) name(name string) int32 {
 	for i, p := range perm {
 		c := &cs[p]
 		v := int32(len(pl.recs))
+		if i == 0 || tied(perm[i-1], p) != 0 {
+			pl.nTie++
+		}
 		pl.recs = append(pl.recs, c.r)
 		pl.varName = append(pl.varName, id)
 		pl.pref = append(pl.pref, c.pref)
+		pl.featMiss = append(pl.featMiss, int32(c.miss))
+		pl.tie = append(pl.tie, pl.nTie)
 		ni.cands[i] = v
 	}
 	return id
@@ -434,7 +506,7 @@ func (pl *pool) available(name string) []*conda.Record {
 	}
 	pl.raw[name] = recs
 	for _, r := range recs {
-		if len(r.TrackFeatures) > 0 {
+		if len(r.TrackFeatures) > 0 || r.Features != "" {
 			pl.rawTF[name] = true
 			break
 		}
@@ -462,8 +534,8 @@ func (pl *pool) dep(dep string) depInfo {
 			v := r.Version
 			d.max = &v
 		}
-		if d.minTF < 0 || len(r.TrackFeatures) < d.minTF {
-			d.minTF = len(r.TrackFeatures)
+		if n := pl.ownFeatures(r); d.minTF < 0 || n < d.minTF {
+			d.minTF = n
 		}
 	}
 	d.minTF = max(d.minTF, 0)
@@ -471,17 +543,18 @@ func (pl *pool) dep(dep string) depInfo {
 	return d
 }
 
-// features is the track_features a record brings into an environment: its
-// own, one per legacy "features" entry (conda makes each require a record
-// tracking it), and the fewest its direct dependencies can be satisfied
-// with. conda minimises the environment's total; this one-level estimate
-// ranks the builds of one name the same way in the common cases (mkl vs
-// nomkl builds, pypy vs cpython).
+// features is the number of features a record switches on in an
+// environment: its own track_features, one per legacy "features" entry
+// (conda makes each require a record tracking it), and the fewest its
+// direct dependencies can be satisfied with; features already active cost
+// nothing, as conda counts each feature once. conda minimises the
+// environment's total; this one-level estimate ranks the builds of one name
+// the same way in the common cases (mkl vs nomkl builds, pypy vs cpython).
 func (pl *pool) features(r *conda.Record) int {
 	if c, ok := pl.tfCost[r]; ok {
 		return c
 	}
-	c := len(r.TrackFeatures) + len(strings.FieldsFunc(r.Features, func(c rune) bool { return c == ' ' || c == ',' }))
+	c := pl.ownFeatures(r)
 	for _, d := range r.Depends {
 		if n := depName(d); pl.available(n) != nil && pl.rawTF[n] {
 			c += pl.dep(d).minTF
@@ -489,6 +562,32 @@ func (pl *pool) features(r *conda.Record) int {
 	}
 	pl.tfCost[r] = c
 	return c
+}
+
+// ownFeatures counts the inactive features r tracks or carries.
+func (pl *pool) ownFeatures(r *conda.Record) int {
+	n := 0
+	for _, f := range r.TrackFeatures {
+		if !pl.active[f] {
+			n++
+		}
+	}
+	if r.Features != "" {
+		for _, f := range recordFeatures(r) {
+			if !pl.active[f] {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// recordFeatures splits a record's legacy "features" field.
+func recordFeatures(r *conda.Record) []string {
+	if r.Features == "" {
+		return nil
+	}
+	return strings.FieldsFunc(r.Features, func(c rune) bool { return c == ' ' || c == ',' })
 }
 
 // depName returns the package name a dependency string starts with.

@@ -42,8 +42,14 @@ func solveFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 		&cli.BoolFlag{Name: "frozen", Usage: "with a lockfile: install it as it is, even if its environment.yml changed"},
 		&cli.StringFlag{Name: "lock-env", Usage: "with a pixi.lock: the environment to install (default \"default\")"},
+		excludeNewerFlag(),
 		quietFlag(),
 	)
+}
+
+// excludeNewerFlag is --exclude-newer of create, install, update and lock.
+func excludeNewerFlag() cli.Flag {
+	return &cli.StringFlag{Name: "exclude-newer", Usage: "ignore records published after `DATE|DURATION` (RFC 3339 date or time, or 7d, 2w, 36h before now); overrides exclude_newer in the file and .envsealrc"}
 }
 
 // quietFlag is -q on subcommands, as conda accepts it after the verb.
@@ -71,7 +77,8 @@ func solveOptions(c *cli.Context) ops.SolveOptions {
 		Name:           c.String("name"), Prefix: c.String("prefix"), File: c.String("file"),
 		Specs:           c.Args().Slice(),
 		ChannelPriority: c.String("channel-priority"), StrictChannelPriority: c.Bool("strict-channel-priority"),
-		NoPip: c.Bool("no-pip"),
+		NoPip:        c.Bool("no-pip"),
+		ExcludeNewer: c.String("exclude-newer"),
 	}
 }
 

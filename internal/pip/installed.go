@@ -33,6 +33,9 @@ type Package struct {
 	URL string
 	// Editable is true for an editable install (`pip install -e`).
 	Editable bool
+	// SHA256 is the hex sha256 of the archive a URL install came from
+	// (direct_url.json archive_info), "" when pip did not record one.
+	SHA256 string
 	// DistInfo is the dist-info directory, relative to the prefix, with
 	// forward slashes.
 	DistInfo string
@@ -178,6 +181,10 @@ func readDistInfo(dir string) (Package, error) {
 				CommitID string `json:"commit_id"`
 			} `json:"vcs_info"`
 			Subdirectory string `json:"subdirectory"`
+			ArchiveInfo  *struct {
+				Hash   string            `json:"hash"`
+				Hashes map[string]string `json:"hashes"`
+			} `json:"archive_info"`
 		}
 		if err := json.Unmarshal(b, &du); err != nil {
 			return p, fmt.Errorf("reading %s/direct_url.json: %w", dir, err)
@@ -193,6 +200,12 @@ func readDistInfo(dir string) (Package, error) {
 			p.URL += "#subdirectory=" + du.Subdirectory
 		}
 		p.Editable = du.DirInfo != nil && du.DirInfo.Editable
+		if ai := du.ArchiveInfo; ai != nil {
+			p.SHA256 = ai.Hashes["sha256"]
+			if h, ok := strings.CutPrefix(ai.Hash, "sha256="); ok && p.SHA256 == "" {
+				p.SHA256 = h // PEP 610's older, single-hash form
+			}
+		}
 	}
 	return p, nil
 }

@@ -51,6 +51,12 @@ func TestInstalled(t *testing.T) {
 		sp + "vcspkg-1.2.dist-info/INSTALLER":       "uv\n",
 		sp + "vcspkg-1.2.dist-info/direct_url.json": `{"url": "https://github.com/a/vcspkg", "vcs_info": {"vcs": "git", "commit_id": "abc123"}, "subdirectory": "py"}`,
 		sp + "noinstaller-3.dist-info/METADATA":     "Name: noinstaller\nVersion: 3\n",
+		// URL installs by hash (as envseal's locked installs are): PEP 610
+		// archive_info, in its current and its older single-hash form.
+		sp + "arcpkg-1.0.dist-info/METADATA":        "Name: arcpkg\nVersion: 1.0\n",
+		sp + "arcpkg-1.0.dist-info/direct_url.json": `{"url": "https://files.example/arcpkg-1.0-py3-none-any.whl", "archive_info": {"hashes": {"sha256": "ab12"}, "hash": "sha256=old"}}`,
+		sp + "oldpkg-1.0.dist-info/METADATA":        "Name: oldpkg\nVersion: 1.0\n",
+		sp + "oldpkg-1.0.dist-info/direct_url.json": `{"url": "https://files.example/oldpkg-1.0.tar.gz", "archive_info": {"hash": "sha256=cd34"}}`,
 		// Not distributions.
 		sp + "hellopkg/__init__.py":        "",
 		sp + "old.egg-info/PKG-INFO":       "Name: old\nVersion: 1\n",
@@ -63,9 +69,11 @@ func TestInstalled(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Package{
+		{Name: "arcpkg", Version: "1.0", URL: "https://files.example/arcpkg-1.0-py3-none-any.whl", SHA256: "ab12", DistInfo: sp + "arcpkg-1.0.dist-info"},
 		{Name: "edpkg", Version: "0.1", Installer: "pip", Requested: true, URL: "file:///home/me/src/edpkg", Editable: true, DistInfo: sp + "edpkg-0.1.dist-info"},
 		{Name: "Hello_Pkg", Version: "1.0", Installer: "pip", Requested: true, DistInfo: sp + "Hello_Pkg-1.0.dist-info"},
 		{Name: "noinstaller", Version: "3", DistInfo: sp + "noinstaller-3.dist-info"},
+		{Name: "oldpkg", Version: "1.0", URL: "https://files.example/oldpkg-1.0.tar.gz", SHA256: "cd34", DistInfo: sp + "oldpkg-1.0.dist-info"},
 		{Name: "vcspkg", Version: "1.2", Installer: "uv", URL: "git+https://github.com/a/vcspkg@abc123#subdirectory=py", DistInfo: sp + "vcspkg-1.2.dist-info"},
 		{Name: "worldpkg", Version: "2.0", Installer: "pip", DistInfo: sp + "worldpkg-2.0.dist-info"},
 	}
@@ -77,7 +85,7 @@ func TestInstalled(t *testing.T) {
 			t.Errorf("package %d = %+v\n want %+v", i, pkgs[i], want[i])
 		}
 	}
-	reqs := []string{"-e /home/me/src/edpkg", "Hello_Pkg==1.0", "noinstaller==3", "vcspkg @ git+https://github.com/a/vcspkg@abc123#subdirectory=py", "worldpkg==2.0"}
+	reqs := []string{"arcpkg @ https://files.example/arcpkg-1.0-py3-none-any.whl", "-e /home/me/src/edpkg", "Hello_Pkg==1.0", "noinstaller==3", "oldpkg @ https://files.example/oldpkg-1.0.tar.gz", "vcspkg @ git+https://github.com/a/vcspkg@abc123#subdirectory=py", "worldpkg==2.0"}
 	for i, p := range pkgs {
 		if got := p.Requirement(); got != reqs[i] {
 			t.Errorf("%s.Requirement() = %q, want %q", p.Name, got, reqs[i])
