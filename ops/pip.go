@@ -12,6 +12,7 @@ import (
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/internal/pip"
+	"github.com/envseal/envseal/internal/progress"
 	"github.com/envseal/envseal/lockfile"
 )
 
@@ -19,6 +20,40 @@ import (
 // directory for relative paths, our environment (pip strips PIP_* itself),
 // and pip's output on stderr unless quiet.
 func (h *Host) pipOptions(fileDir string, quiet bool) pip.Options {
+	o, _ := h.pipRun(fileDir, quiet, "")
+	return o
+}
+
+// pipRun is pipOptions for a pip step shown on the progress display: on a
+// terminal, a line named for the step follows pip's current action
+// ("Collecting …", "Installing collected packages …") while it runs, and
+// pip's summary lines are printed once it is gone. finish closes the
+// display; call it when pip has returned.
+func (h *Host) pipRun(fileDir string, quiet bool, step string) (o pip.Options, finish func()) {
+	o = h.pipOptionsBase(fileDir, quiet)
+	finish = func() {}
+	sl, ok := o.Stdout.(*summaryLines)
+	if !ok || step == "" {
+		return o, finish
+	}
+	disp := progress.New(h.log(), progress.Options{})
+	if disp == nil {
+		return o, finish
+	}
+	bar := disp.StartStep(step)
+	var held []string
+	sl.hold = func(line string) { held = append(held, line) }
+	sl.status = func(line string) { bar.SetName(step + ": " + line) }
+	return o, func() {
+		bar.Done()
+		disp.Close()
+		for _, l := range held {
+			io.WriteString(h.log(), l)
+		}
+	}
+}
+
+func (h *Host) pipOptionsBase(fileDir string, quiet bool) pip.Options {
 	o := pip.Options{Dir: fileDir, Env: withoutVar(h.Environ, "ENVSEAL_IDENTITY"), Stderr: h.log()}
 	// the proxies and CA bundle of the configuration, through pip's own
 	// variables (set after pip.Options strips PIP_* from Env); the
@@ -50,6 +85,11 @@ func (h *Host) pipOptions(fileDir string, quiet bool) pip.Options {
 type summaryLines struct {
 	w       io.Writer
 	partial []byte
+	// hold, when set, receives the summary lines instead of w (a progress
+	// display owns the terminal meanwhile); status receives every other
+	// line, for the display.
+	hold   func(line string)
+	status func(line string)
 }
 
 func (s *summaryLines) Write(p []byte) (int, error) {
@@ -61,13 +101,22 @@ func (s *summaryLines) Write(p []byte) (int, error) {
 		}
 		line := strings.TrimRight(string(s.partial[:i]), "\r")
 		s.partial = s.partial[i+1:]
+		summary := false
 		for _, keep := range []string{"Successfully installed", "ERROR", "WARNING"} {
 			if strings.HasPrefix(line, keep) {
-				if _, err := io.WriteString(s.w, "pip: "+line+"\n"); err != nil {
-					return len(p), err
-				}
+				summary = true
 				break
 			}
+		}
+		switch {
+		case summary && s.hold != nil:
+			s.hold("pip: " + line + "\n")
+		case summary:
+			if _, err := io.WriteString(s.w, "pip: "+line+"\n"); err != nil {
+				return len(p), err
+			}
+		case s.status != nil && strings.TrimSpace(line) != "":
+			s.status(strings.TrimSpace(line))
 		}
 	}
 	return len(p), nil
@@ -105,7 +154,10 @@ func (h *Host) installPipSection(ctx context.Context, prefix, path string, f *en
 		}
 		return h.installLockedPyPI(ctx, prefix, path, pkgs, h.lookupEnv, quiet)
 	}
-	if err := pip.Install(ctx, prefix, f.Pip, h.pipOptions(fileDir(path), quiet)); err != nil {
+	o, finish := h.pipRun(fileDir(path), quiet, fmt.Sprintf("pip: %d requirement(s)", len(f.Pip)))
+	err := pip.Install(ctx, prefix, f.Pip, o)
+	finish()
+	if err != nil {
 		markIncomplete(prefix, "pip section failed: "+firstLine(err.Error()))
 		return &pipSectionError{prefix: prefix, file: path, err: err}
 	}
@@ -129,7 +181,10 @@ func (h *Host) installLockedPyPI(ctx context.Context, prefix, lockPath string, p
 		}
 		dists = append(dists, pip.Dist{Name: p.Name, Version: p.Version, URL: u, SHA256: p.SHA256, Editable: p.Editable})
 	}
-	if err := pip.InstallLocked(ctx, prefix, dists, h.pipOptions(fileDir(lockPath), quiet)); err != nil {
+	o, finish := h.pipRun(fileDir(lockPath), quiet, fmt.Sprintf("pip: %d locked package(s)", len(dists)))
+	err := pip.InstallLocked(ctx, prefix, dists, o)
+	finish()
+	if err != nil {
 		markIncomplete(prefix, "locked pip packages failed: "+firstLine(err.Error()))
 		return &pipSectionError{prefix: prefix, file: lockPath, err: err}
 	}

@@ -109,6 +109,14 @@
 //     first attempt); when the request forces a change the solver moves
 //     as few of them as the search happens to need, not provably the
 //     fewest.
+//   - Under strict priority, a requested spec that names a channel
+//     ("pytorch::pytorch", "conda-forge/label/testing::matplotlib-base")
+//     is not hidden by a higher channel offering the same name: the spec
+//     says which channel the user wants. libmamba gets there because a
+//     job naming the channel's packages is not pruned by libsolv's strict
+//     repo priority, and pixi documents the same override; conda's classic
+//     solver hides the lower channel. Dependencies of the package stay
+//     strict.
 //
 // # Explanations
 //

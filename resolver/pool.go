@@ -118,9 +118,13 @@ type pool struct {
 
 	rank      map[string]int // channel -> priority rank (0 = highest)
 	requested map[string]bool
-	preferred map[string]bool // record key -> installed/locked
-	extra     map[string][]*conda.Record
-	virtual   map[string][]*conda.Record
+	// pinnedChannel names the requested names whose spec names a channel
+	// ("pytorch::pytorch"): strict priority does not hide that channel's
+	// records, as pixi lets a spec override strict priority.
+	pinnedChannel map[string]bool
+	preferred     map[string]bool // record key -> installed/locked
+	extra         map[string][]*conda.Record
+	virtual       map[string][]*conda.Record
 
 	// For the dependency-version tie-break: records per name after channel
 	// filtering (no variables), and the highest version each spec allows.
@@ -160,28 +164,29 @@ type depInfo struct {
 
 func newPool(idx Index, d dialect, p *problem, active map[string]bool) *pool {
 	pl := &pool{
-		active:    active,
-		featMiss:  []int32{0},
-		tie:       []int32{0},
-		idx:       idx,
-		d:         d,
-		p:         p,
-		recs:      []*conda.Record{nil},
-		varName:   []int32{-1},
-		pref:      []bool{false},
-		nameID:    map[string]int32{},
-		specs:     map[string]*specInfo{},
-		rank:      map[string]int{},
-		requested: map[string]bool{},
-		preferred: map[string]bool{},
-		extra:     map[string][]*conda.Record{},
-		virtual:   map[string][]*conda.Record{},
-		raw:       map[string][]*conda.Record{},
-		fetched:   map[string]fetched{},
-		rawTF:     map[string]bool{},
-		depMax:    map[string]depInfo{},
-		tfCost:    map[*conda.Record]int{},
-		depSum:    map[*conda.Record][]namedDep{},
+		active:        active,
+		featMiss:      []int32{0},
+		tie:           []int32{0},
+		idx:           idx,
+		d:             d,
+		p:             p,
+		recs:          []*conda.Record{nil},
+		varName:       []int32{-1},
+		pref:          []bool{false},
+		nameID:        map[string]int32{},
+		specs:         map[string]*specInfo{},
+		rank:          map[string]int{},
+		requested:     map[string]bool{},
+		pinnedChannel: map[string]bool{},
+		preferred:     map[string]bool{},
+		extra:         map[string][]*conda.Record{},
+		virtual:       map[string][]*conda.Record{},
+		raw:           map[string][]*conda.Record{},
+		fetched:       map[string]fetched{},
+		rawTF:         map[string]bool{},
+		depMax:        map[string]depInfo{},
+		tfCost:        map[*conda.Record]int{},
+		depSum:        map[*conda.Record][]namedDep{},
 	}
 	for i, ch := range p.channels {
 		if _, ok := pl.rank[ch]; !ok {
@@ -190,6 +195,9 @@ func newPool(idx Index, d dialect, p *problem, active map[string]bool) *pool {
 	}
 	for _, m := range p.specs {
 		pl.requested[m.pkgName()] = true
+		if cm, ok := m.(condaMatcher); ok && cm.m.Channel != nil {
+			pl.pinnedChannel[m.pkgName()] = true
+		}
 	}
 	for _, list := range [][]*conda.Record{p.installed, p.locked} {
 		for _, r := range list {
@@ -300,7 +308,7 @@ func (pl *pool) name(name string) int32 {
 
 	// Strict priority: a name found in a higher channel ignores lower ones
 	// (installed and locked records stay available).
-	if pl.p.priority == Strict && !isVirtualName(name) {
+	if pl.p.priority == Strict && !isVirtualName(name) && !pl.pinnedChannel[name] {
 		kept := cs[:0]
 		for _, c := range cs {
 			if c.rank == best || c.pref {
@@ -489,7 +497,7 @@ func (pl *pool) available(name string) []*conda.Record {
 		pl.raw[name] = nil
 		return nil
 	}
-	if pl.p.priority == Strict && !isVirtualName(name) {
+	if pl.p.priority == Strict && !isVirtualName(name) && !pl.pinnedChannel[name] {
 		best := -1
 		for _, r := range recs {
 			if rk := pl.channelRank(r.Channel); best < 0 || rk < best {

@@ -262,10 +262,9 @@ func TestSpecChannelByName(t *testing.T) {
 		{"path, subdir", []string{"-c", mychan, "-c", other, "mychan/linux-64::foo"}, "foo-1.0-0"},
 		{"path, other subdir", []string{"-c", mychan, "-c", other, "mychan/osx-64::foo"}, "exit 1"},
 		{"path, flexible, last", []string{"--channel-priority", "flexible", "-c", other, "-c", mychan, "mychan::foo", "bar"}, "bar-1.0-0 foo-1.0-0"},
-		// strict priority hides a lower channel's foo, as libsolv's
-		// strict repo priority and conda's _get_strict_channel do: not
-		// found (exit 1, as conda's PackagesNotFoundError)
-		{"path, strict, last", []string{"-c", other, "-c", mychan, "mychan::foo"}, "exit 1"},
+		// a spec that names the channel is not hidden by strict priority
+		// (libmamba's explicit channel job; resolver/doc.go)
+		{"path, strict, last", []string{"-c", other, "-c", mychan, "mychan::foo"}, "foo-1.0-0"},
 		{"URL, last component", []string{"-c", mychanURL, "-c", other, "mychan::foo"}, "foo-1.0-0"},
 		{"URL, conda's name", []string{"-c", mychanURL, "-c", other, "a/mychan::foo"}, "foo-1.0-0"},
 		{"URL, flexible", []string{"--channel-priority", "flexible", "-c", other, "-c", mychanURL, "mychan::foo"}, "foo-1.0-0"},
@@ -322,10 +321,10 @@ func TestSpecChannelAddedLast(t *testing.T) {
 	if code != 0 || got != "matplotlib-base-3.1rc1-0 python-3.10-0" {
 		t.Errorf("flexible: %s (exit %d)\n%s", got, code, errs)
 	}
-	// strict: conda-forge has matplotlib-base, so the lower channel's is
-	// hidden, in conda and libmamba alike (not found: exit 1)
-	if _, code, errs = e.planOf("--no-pip", "-f", yml); code != exitError {
-		t.Errorf("strict: exit %d, want %d\n%s", code, exitError, errs)
+	// strict: conda-forge also has matplotlib-base, but the spec names
+	// the label channel, which strict priority does not hide
+	if got, code, errs = e.planOf("--no-pip", "-f", yml); code != 0 || got != "matplotlib-base-3.1rc1-0 python-3.10-0" {
+		t.Errorf("strict: %s (exit %d)\n%s", got, code, errs)
 	}
 	// a name only the spec's channel has solves under strict priority
 	write("  - conda-forge/label/testing::onlytesting\n")

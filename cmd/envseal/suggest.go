@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"github.com/envseal/envseal/internal/complete"
 	"regexp"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -27,7 +27,7 @@ func unknownCommand(parent string, cmds []*cli.Command, fallback cli.ActionFunc)
 			}
 		}
 		msg := fmt.Sprintf("unknown command %q for %q", word, parent)
-		if s := nearest(word, names); s != "" {
+		if s := complete.Nearest(word, names); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		return &usageError{Msg: msg + "\nrun `" + parent + " --help` for the list"}
@@ -46,7 +46,7 @@ func suggestFlag(err error, flags []cli.Flag) string {
 	for _, f := range flags {
 		names = append(names, f.Names()...)
 	}
-	if s := nearest(m[1], names); s != "" {
+	if s := complete.Nearest(m[1], names); s != "" {
 		dash := "--"
 		if len(s) == 1 {
 			dash = "-"
@@ -54,49 +54,4 @@ func suggestFlag(err error, flags []cli.Flag) string {
 		return fmt.Sprintf("%v; did you mean %s%s?", err, dash, s)
 	}
 	return err.Error()
-}
-
-// nearest returns the candidate closest to word by edit distance (with
-// transpositions), if it is close enough to be what was meant: at most a
-// third of the word's length, and at least one edit allowed; a candidate
-// that word is a prefix of also counts.
-func nearest(word string, candidates []string) string {
-	best, bestD := "", 1<<30
-	limit := max(1, len(word)/3)
-	for _, c := range candidates {
-		d := distance(strings.ToLower(word), strings.ToLower(c))
-		if strings.HasPrefix(c, word) && len(word) >= 3 {
-			d = min(d, 1)
-		}
-		if d <= limit && d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// distance is the optimal string alignment distance between a and b.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range rb {
-		d[0][j+1] = j + 1
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }

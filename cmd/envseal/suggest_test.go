@@ -5,18 +5,6 @@ import (
 	"testing"
 )
 
-func TestNearest(t *testing.T) {
-	cands := []string{"create", "install", "update", "remove", "lock", "list", "secrets", "search", "config"}
-	for _, tc := range []struct{ word, want string }{
-		{"craete", "create"}, {"instal", "install"}, {"lokc", "lock"}, {"serach", "search"},
-		{"secret", "secrets"}, {"lst", "list"}, {"xyzzy", ""}, {"c", ""}, {"conf", "config"},
-	} {
-		if got := nearest(tc.word, cands); got != tc.want {
-			t.Errorf("nearest(%q) = %q, want %q", tc.word, got, tc.want)
-		}
-	}
-}
-
 func TestTyposAreUsageErrors(t *testing.T) {
 	e := newCLI(t)
 	for _, tc := range []struct {

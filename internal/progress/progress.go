@@ -48,6 +48,7 @@ type Display struct {
 
 	mu       sync.Mutex
 	bars     []*Bar // active, in start order
+	steps    int    // bars started by StartStep
 	lines    int    // lines drawn by the previous frame
 	started  int    // bars started
 	finished int    // bars done
@@ -65,6 +66,7 @@ type Display struct {
 // use and do nothing on a nil *Bar.
 type Bar struct {
 	d     *Display
+	step  bool // a step of no byte count (StartStep): name and elapsed time
 	name  string
 	size  int64 // 0 when unknown
 	cur   int64
@@ -136,6 +138,22 @@ func (d *Display) Start(name string, size int64) *Bar {
 	d.bars = append(d.bars, b)
 	d.started++
 	d.size += b.size
+	return b
+}
+
+// StartStep adds a line for a step that moves no counted bytes (a child
+// tool running, such as pip): it shows the name, which [Bar.SetName]
+// updates, and the seconds elapsed. Call [Bar.Done] when the step ends.
+func (d *Display) StartStep(name string) *Bar {
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	b := &Bar{d: d, step: true, name: name, begin: d.now()}
+	d.bars = append(d.bars, b)
+	d.started++
+	d.steps++
 	return b
 }
 
@@ -247,14 +265,22 @@ func (d *Display) draw() {
 	now := d.now()
 	for _, b := range d.bars {
 		sb.WriteString("\x1b[2K")
-		sb.WriteString(d.line(b.name, b.cur, b.size, b.cur-b.base, now.Sub(b.begin)))
+		if b.step {
+			sb.WriteString(cut(fmt.Sprintf("%s  %ds", b.name, int(now.Sub(b.begin).Seconds())), d.width-1))
+		} else {
+			sb.WriteString(d.line(b.name, b.cur, b.size, b.cur-b.base, now.Sub(b.begin)))
+		}
 		sb.WriteByte('\n')
 	}
-	sb.WriteString("\x1b[2K")
-	total := fmt.Sprintf("Total %d/%d", d.finished, d.started)
-	sb.WriteString(d.line(total, d.bytes, d.size, d.bytes, now.Sub(d.begin)))
-	sb.WriteString("\n\x1b[J")
-	d.lines = len(d.bars) + 1
+	d.lines = len(d.bars)
+	if d.steps < d.started { // a byte total means nothing for steps alone
+		sb.WriteString("\x1b[2K")
+		total := fmt.Sprintf("Total %d/%d", d.finished, d.started)
+		sb.WriteString(d.line(total, d.bytes, d.size, d.bytes, now.Sub(d.begin)))
+		sb.WriteByte('\n')
+		d.lines++
+	}
+	sb.WriteString("\x1b[J")
 	io.WriteString(d.w, sb.String()) // a display cannot report errors; a broken terminal just shows nothing
 }
 

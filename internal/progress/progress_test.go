@@ -214,3 +214,24 @@ func TestConcurrent(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestStepLine: a step shows its (updated) name and elapsed seconds, and a
+// display of steps alone draws no byte total.
+func TestStepLine(t *testing.T) {
+	var b strings.Builder
+	now := time.Unix(1000, 0)
+	d := New(&b, Options{Force: true, Width: 60, Interval: -1, Now: func() time.Time { return now }})
+	s := d.StartStep("pip: 2 requirement(s)")
+	now = now.Add(3 * time.Second)
+	s.SetName("pip: 2 requirement(s): Collecting hellopkg")
+	d.Redraw()
+	s.Done()
+	d.Close()
+	out := b.String()
+	if !strings.Contains(out, "pip: 2 requirement(s): Collecting hellopkg  3s") {
+		t.Errorf("step line missing:\n%q", out)
+	}
+	if strings.Contains(out, "Total") || strings.Contains(out, " B/s") {
+		t.Errorf("a steps-only display drew a byte total:\n%q", out)
+	}
+}
