@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/envseal/envseal/internal/throttle"
@@ -109,10 +108,7 @@ func envseal(es, root, channel, platform string, specs []string) ([]byte, stats,
 	start := time.Now()
 	err := cmd.Run()
 	st := stats{wall: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru != nil {
-		st.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		st.maxRSS = ru.Maxrss
-	}
+	st.cpu, st.maxRSS = usage(cmd.ProcessState)
 	if err != nil {
 		return nil, st, fmt.Errorf("%s %s: %v: %s", filepath.Base(es), strings.Join(args, " "), err, stderr.String())
 	}
