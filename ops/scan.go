@@ -75,7 +75,8 @@ func (h *Host) sealedValues(o ScanOptions) (scan.SealedFunc, func()) {
 			return func(yield func(string, []byte) bool) {
 				for _, n := range s.Names() {
 					v, _ := s.Get(n)
-					more := yield(n, v)
+					content, _ := SplitSealedValue(v) // a sealed file is compared by its content
+					more := yield(n, content)
 					clear(v)
 					if !more {
 						return
