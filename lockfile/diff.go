@@ -2,6 +2,7 @@ package lockfile
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/envseal/envseal/conda"
@@ -96,26 +97,58 @@ func Diff(old, new *Lock) []PlatformDiff {
 	return out
 }
 
+// entry is one package of either kind, as Diff compares them.
+type entry struct {
+	name, label string        // label: "version build" or the PyPI version
+	version     conda.Version // zero when the version does not parse
+	build       string        // build string and number, "" for PyPI
+	file        string        // URL and sha256: a rebuild changes them
+}
+
+func condaEntries(pkgs []*Package) []entry {
+	out := make([]entry, len(pkgs))
+	for i, p := range pkgs {
+		out[i] = entry{name: p.Name, label: p.Version.String() + " " + p.Build, version: p.Version,
+			build: p.Build + "/" + strconv.FormatInt(p.BuildNumber, 10), file: p.URL + "#" + p.SHA256}
+	}
+	return out
+}
+
+func pypiEntries(pkgs []*PyPIPackage) []entry {
+	out := make([]entry, len(pkgs))
+	for i, p := range pkgs {
+		v, _ := conda.ParseVersion(p.Version) // PEP 440 orders like conda for the versions pip locks
+		out[i] = entry{name: p.Name, label: p.Version, version: v, file: p.URL + "#" + p.SHA256}
+	}
+	return out
+}
+
 func diffConda(old, new []*Package) []Change {
-	o := map[string]*Package{}
-	for _, p := range old {
-		o[p.Name] = p
+	return diffEntries(condaEntries(old), condaEntries(new), false)
+}
+
+func diffPyPI(old, new []*PyPIPackage) []Change {
+	return diffEntries(pypiEntries(old), pypiEntries(new), true)
+}
+
+// diffEntries pairs old and new by name and classifies each difference.
+func diffEntries(old, new []entry, pypi bool) []Change {
+	was := make(map[string]entry, len(old))
+	for _, e := range old {
+		was[e.name] = e
 	}
 	var out []Change
 	seen := map[string]bool{}
 	for _, n := range new {
-		seen[n.Name] = true
-		was, ok := o[n.Name]
-		nv := n.Version.String() + " " + n.Build
-		if !ok {
-			out = append(out, Change{Name: n.Name, Kind: Added, New: nv})
-			continue
-		}
-		ov := was.Version.String() + " " + was.Build
+		seen[n.name] = true
+		o, ok := was[n.name]
 		var kind ChangeKind
-		switch c := was.Version.Compare(n.Version); {
-		case was.Version.IsZero() || n.Version.IsZero():
-			if ov == nv && was.URL == n.URL {
+		switch c := o.version.Compare(n.version); {
+		case !ok:
+			out = append(out, Change{Name: n.name, Kind: Added, New: n.label, PyPI: pypi})
+			continue
+		case o.version.IsZero() || n.version.IsZero():
+			if o.label == n.label && o.file == n.file {
 				continue
 			}
 			kind = Replaced
@@ -123,58 +156,16 @@ func diffConda(old, new []*Package) []Change {
 			kind = Upgraded
 		case c > 0:
 			kind = Downgraded
-		case was.Build != n.Build || was.BuildNumber != n.BuildNumber || was.URL != n.URL || was.SHA256 != n.SHA256:
+		case o.build != n.build || o.file != n.file:
 			kind = Rebuilt
 		default:
 			continue
 		}
-		out = append(out, Change{Name: n.Name, Kind: kind, Old: ov, New: nv})
+		out = append(out, Change{Name: n.name, Kind: kind, Old: o.label, New: n.label, PyPI: pypi})
 	}
-	for _, p := range old {
-		if !seen[p.Name] {
-			out = append(out, Change{Name: p.Name, Kind: Removed, Old: p.Version.String() + " " + p.Build})
-		}
-	}
-	return out
-}
-
-func diffPyPI(old, new []*PyPIPackage) []Change {
-	o := map[string]*PyPIPackage{}
-	for _, p := range old {
-		o[p.Name] = p
-	}
-	var out []Change
-	seen := map[string]bool{}
-	for _, n := range new {
-		seen[n.Name] = true
-		was, ok := o[n.Name]
-		if !ok {
-			out = append(out, Change{Name: n.Name, Kind: Added, New: n.Version, PyPI: true})
-			continue
-		}
-		var kind ChangeKind
-		ov, oerr := conda.ParseVersion(was.Version)
-		nv, nerr := conda.ParseVersion(n.Version)
-		switch {
-		case oerr != nil || nerr != nil:
-			if was.Version == n.Version && was.URL == n.URL && was.SHA256 == n.SHA256 {
-				continue
-			}
-			kind = Replaced
-		case ov.Compare(nv) < 0:
-			kind = Upgraded
-		case ov.Compare(nv) > 0:
-			kind = Downgraded
-		case was.URL != n.URL || was.SHA256 != n.SHA256:
-			kind = Rebuilt
-		default:
-			continue
-		}
-		out = append(out, Change{Name: n.Name, Kind: kind, Old: was.Version, New: n.Version, PyPI: true})
-	}
-	for _, p := range old {
-		if !seen[p.Name] {
-			out = append(out, Change{Name: p.Name, Kind: Removed, Old: p.Version, PyPI: true})
+	for _, e := range old {
+		if !seen[e.name] {
+			out = append(out, Change{Name: e.name, Kind: Removed, Old: e.label, PyPI: pypi})
 		}
 	}
 	return out
