@@ -467,7 +467,13 @@ func writeMetaRecord(dir string, r *InstalledRecord, noSync bool) error {
 
 // writeFileSync creates name with data, fsync'd unless noSync.
 func writeFileSync(name string, data []byte, noSync bool) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	return writeOpenSync(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, data, noSync)
+}
+
+// writeOpenSync opens name with flag, writes data and fsyncs it unless
+// noSync.
+func writeOpenSync(name string, flag int, data []byte, noSync bool) error {
+	f, err := os.OpenFile(name, flag, 0o644)
 	if err != nil {
 		return err
 	}

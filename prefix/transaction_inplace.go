@@ -321,21 +321,7 @@ func commitTransaction(prefix string, j *journal, hist []byte, opts *ApplyOption
 // appendHistory appends one revision to conda-meta/history.
 func appendHistory(prefix string, entry []byte, noSync bool) error {
 	name := filepath.Join(prefix, "conda-meta", "history")
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(entry); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if !noSync {
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return fmt.Errorf("syncing %s: %w", name, err)
-		}
-	}
-	return f.Close()
+	return writeOpenSync(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, entry, noSync)
 }
 
 // noarchLeftBehind returns the installed noarch: python packages that
