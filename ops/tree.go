@@ -48,11 +48,7 @@ func Tree(ctx context.Context, o TreeOptions) (*TreeResult, error) {
 		}
 		var requested []string
 		if in, ok := l.Metadata.Inputs[plat]; ok {
-			for _, s := range in.Specs {
-				if ms, err := conda.ParseMatchSpec(s); err == nil {
-					requested = append(requested, ms.Name)
-				}
-			}
+			requested = specNames(in.Specs)
 		}
 		return &TreeResult{Source: o.Lock, Graph: deptree.New(recs, requested)}, nil
 	}
@@ -64,11 +60,17 @@ func Tree(ctx context.Context, o TreeOptions) (*TreeResult, error) {
 	for _, r := range res.Installed.Records {
 		recs = append(recs, &r.Record)
 	}
-	var requested []string
-	for _, s := range res.Installed.RequestedSpecs() {
+	return &TreeResult{Source: res.Prefix, Graph: deptree.New(recs, specNames(res.Installed.RequestedSpecs()))}, nil
+}
+
+// specNames returns the package names of specs, skipping any that does not
+// parse.
+func specNames(specs []string) []string {
+	var names []string
+	for _, s := range specs {
 		if ms, err := conda.ParseMatchSpec(s); err == nil {
-			requested = append(requested, ms.Name)
+			names = append(names, ms.Name)
 		}
 	}
-	return &TreeResult{Source: res.Prefix, Graph: deptree.New(recs, requested)}, nil
+	return names
 }

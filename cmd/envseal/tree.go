@@ -4,6 +4,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/envseal/envseal/deptree"
 	"github.com/envseal/envseal/ops"
@@ -60,7 +61,7 @@ func (g *globals) fancy() bool {
 		return false
 	}
 	return !slices.ContainsFunc(g.environ, func(kv string) bool {
-		return kv == "TERM=dumb" || len(kv) > len("NO_COLOR=") && kv[:len("NO_COLOR=")] == "NO_COLOR="
+		return kv == "TERM=dumb" || strings.HasPrefix(kv, "NO_COLOR=") && kv != "NO_COLOR="
 	})
 }
 
