@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -336,4 +337,19 @@ func Remove(dataDirs []string, name string, force bool) (string, error) {
 		return dir, nil
 	}
 	return "", fmt.Errorf("kernel %s: %w", name, ErrNotFound)
+}
+
+// WriteList prints kernelspecs one a line, envseal's marked with "*" and
+// followed by the environment and lock they start.
+func WriteList(w io.Writer, ks []*Kernel) {
+	for _, k := range ks {
+		mark := " "
+		if k.Envseal {
+			mark = "*"
+		}
+		fmt.Fprintf(w, "%s %-24s %s\n", mark, k.Name, k.Dir)
+		if k.Envseal {
+			fmt.Fprintf(w, "    %s (lock %s)\n", k.Prefix, k.Lock)
+		}
+	}
 }

@@ -213,3 +213,56 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// CondaJSON is `conda list --json`: one record a package.
+func (r *ListResult) CondaJSON() []map[string]any {
+	out := make([]map[string]any, 0, len(r.Installed.Records))
+	for _, rec := range r.Installed.Records {
+		out = append(out, DistJSON(&rec.Record, ""))
+	}
+	return out
+}
+
+// CondaJSON is `conda env list --json`.
+func (r *EnvsResult) CondaJSON() map[string]any {
+	return map[string]any{"envs": nonNil(r.Envs)}
+}
+
+// CondaJSON is what conda create --json prints: the plan's LINK actions,
+// or, for an environment created from a lock, the lock's records.
+func (r *CreateResult) CondaJSON() map[string]any {
+	if r.Plan != nil {
+		return r.Plan.CondaJSON(r.Plan.Records, r.DryRun)
+	}
+	link := make([]map[string]any, 0, len(r.Locked))
+	for _, rec := range r.Locked {
+		link = append(link, DistJSON(rec, ""))
+	}
+	return map[string]any{"success": true, "dry_run": r.DryRun, "prefix": r.Prefix,
+		"actions": map[string]any{"LINK": link, "PREFIX": r.Prefix}}
+}
+
+// CondaJSON is what conda install and update --json print.
+func (r *InstallResult) CondaJSON() map[string]any {
+	if r.UpToDate {
+		return map[string]any{"success": true, "message": "All requested packages already installed."}
+	}
+	return r.Plan.CondaJSON(r.Change.Link, r.DryRun)
+}
+
+// CondaJSON is what conda remove --json prints.
+func (r *RemoveResult) CondaJSON() map[string]any {
+	switch {
+	case r.All && r.DryRun:
+		return map[string]any{"success": true, "dry_run": true, "remove": r.Prefix}
+	case r.All:
+		return map[string]any{"success": true, "removed": r.Prefix}
+	}
+	return map[string]any{"success": true, "actions": map[string]any{"UNLINK": r.Change.Unlink, "PREFIX": r.Prefix}}
+}
+
+// JSON is the graph as `envseal tree --json` prints it: the source, the
+// roots and every package with its dependencies.
+func (r *TreeResult) JSON() map[string]any {
+	return map[string]any{"source": r.Source, "roots": r.Graph.Roots(), "packages": r.Graph.Nodes()}
+}

@@ -102,6 +102,9 @@ func ConfigEdit(ctx context.Context, o ConfigEditOptions) (*ConfigEditResult, er
 	if err := atomicfile.WriteFile(file, data, mode); err != nil {
 		return nil, err
 	}
+	if !h.Quiet {
+		h.noticef("wrote %s", file)
+	}
 	return &ConfigEditResult{File: file}, nil
 }
 

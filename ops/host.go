@@ -107,6 +107,32 @@ type Events interface {
 	Event(Event)
 }
 
+// EventFunc adapts a function to [Events].
+type EventFunc func(Event)
+
+// Event calls f(e).
+func (f EventFunc) Event(e Event) { f(e) }
+
+// TextEvents prints warnings and notices on w as envseal's command line
+// does ("envseal: warning: …", "warning: …" for the configuration's,
+// "envseal: …") and passes every other event to other (nil drops them).
+func TextEvents(w io.Writer, other func(Event)) Events {
+	return EventFunc(func(e Event) {
+		switch e := e.(type) {
+		case *Warning:
+			fmt.Fprintf(w, "envseal: warning: %s\n", e.Msg)
+		case *ConfigWarning:
+			fmt.Fprintln(w, "warning:", e.Msg)
+		case *Notice:
+			fmt.Fprintf(w, "envseal: %s\n", e.Msg)
+		default:
+			if other != nil {
+				other(e)
+			}
+		}
+	})
+}
+
 // Event is one of [*Warning], [*ConfigWarning], [*Notice], [*PlanReady], [*ChangeReady] and
 // [*LockedPlanReady].
 type Event interface{ event() }

@@ -146,6 +146,12 @@ func SecretsRecipientsAddFrom(ctx context.Context, o RecipientsAddOptions) (*Rec
 	for _, k := range keys {
 		res.Keys = append(res.Keys, keyInfo(k.r.String(), k.comment))
 	}
+	for _, s := range res.Skipped {
+		h.warnf("skipped %s: age cannot encrypt to this key type", s)
+	}
+	for _, k := range res.Keys {
+		h.noticef("recipient %s", k.describe())
+	}
 	return res, nil
 }
 
@@ -337,7 +343,7 @@ func SecretsRecipientsInfo(ctx context.Context, o SecretsOptions) (*RecipientsIn
 	if err != nil {
 		return nil, err
 	}
-	res := &RecipientsInfo{Lock: o.lockPath()}
+	res := &RecipientsInfo{Lock: o.lockPath(), Keys: []KeyInfo{}}
 	if l.Secrets == nil {
 		return res, nil
 	}

@@ -62,6 +62,22 @@ func (e *MergeConflictError) Error() string {
 // conflict the best merge is still written and the error is a
 // [*MergeConflictError].
 func MergeDriver(ctx context.Context, o MergeDriverOptions) (*MergeDriverResult, error) {
+	res, err := mergeDriver(ctx, o)
+	if res != nil {
+		if len(res.Secrets) > 0 {
+			o.Host.noticef("%s: took their %s", o.Path, strings.Join(res.Secrets, ", "))
+		}
+		if len(res.Platforms) > 0 {
+			o.Host.noticef("%s: took their packages for %s", o.Path, strings.Join(res.Platforms, ", "))
+		}
+		if res.Rekeyed {
+			o.Host.noticef("%s: a side removed a recipient or rotated: sealed under a fresh data key", o.Path)
+		}
+	}
+	return res, err
+}
+
+func mergeDriver(ctx context.Context, o MergeDriverOptions) (*MergeDriverResult, error) {
 	path := o.Path
 	if path == "" {
 		path = "envseal.lock"
@@ -448,6 +464,7 @@ func rotated(base, side *secrets.Section) bool {
 
 // MergeDriverInstallOptions are the options of [MergeDriverInstall].
 type MergeDriverInstallOptions struct {
+	Host
 	// Envseal is the executable git runs ("" for this process's).
 	Envseal string
 }
@@ -463,5 +480,18 @@ func MergeDriverInstall(ctx context.Context, o MergeDriverInstallOptions) (*guar
 			return nil, fmt.Errorf("finding the envseal executable (give --envseal PATH): %w", err)
 		}
 	}
-	return guard.InstallMergeDriver(ctx, ".", bin)
+	res, err := guard.InstallMergeDriver(ctx, ".", bin)
+	if err == nil {
+		o.Host.noticeMergeDriver(res)
+	}
+	return res, err
+}
+
+// noticeMergeDriver says where the merge driver was registered.
+func (h *Host) noticeMergeDriver(res *guard.MergeDriverResult) {
+	if res.Already {
+		h.noticef("merge driver registered (git config merge.envseal.*); %s already names it", res.Attributes)
+		return
+	}
+	h.noticef("merge driver registered (git config merge.envseal.*) and named in %s: commit that file so merges of envseal.lock use it", res.Attributes)
 }

@@ -43,7 +43,11 @@ func Scan(ctx context.Context, o ScanOptions) (*scan.Result, error) {
 	}
 	sealed, closeSealed := h.sealedValues(o)
 	defer closeSealed()
-	return scan.Run(ctx, scan.Request{Paths: o.Paths, Staged: o.Staged, Sealed: sealed})
+	res, err := scan.Run(ctx, scan.Request{Paths: o.Paths, Staged: o.Staged, Sealed: sealed})
+	if res != nil && res.Findings == nil {
+		res.Findings = []scan.Finding{} // [] in JSON
+	}
+	return res, err
 }
 
 // sealedValues opens the lock's secrets for the sealed-secret rule. It is
@@ -91,6 +95,7 @@ func (h *Host) sealedValues(o ScanOptions) (scan.SealedFunc, func()) {
 
 // GuardOptions are the options of [GuardInstall] and [GuardUninstall].
 type GuardOptions struct {
+	Host
 	// Envseal is the envseal executable the hook runs ("" for this
 	// process's).
 	Envseal string
@@ -115,11 +120,31 @@ func GuardInstall(ctx context.Context, o GuardOptions) (*guard.Result, error) {
 	if res.MergeDriver, err = guard.InstallMergeDriver(ctx, ".", bin); err != nil {
 		return res, fmt.Errorf("the guard is installed, but the merge driver is not: %w", err)
 	}
+	h := &o.Host
+	if res.Already {
+		h.noticef("the guard is already installed at %s", res.Hook)
+	} else {
+		h.noticef("guard installed at %s: commits now run `envseal scan --staged`", res.Hook)
+	}
+	if res.Chained != "" {
+		h.noticef("the earlier pre-commit hook runs first (kept as %s)", res.Chained)
+	}
+	h.noticeMergeDriver(res.MergeDriver)
 	return res, nil
 }
 
 // GuardUninstall removes the hook GuardInstall wrote and puts back the one
 // it chained.
 func GuardUninstall(ctx context.Context, o GuardOptions) (*guard.Result, error) {
-	return guard.Uninstall(ctx, ".")
+	res, err := guard.Uninstall(ctx, ".")
+	switch {
+	case err != nil:
+	case res.Already:
+		o.Host.noticef("no guard installed")
+	case res.Chained != "":
+		o.Host.noticef("guard removed; the earlier hook is back at %s", res.Hook)
+	default:
+		o.Host.noticef("guard removed from %s", res.Hook)
+	}
+	return res, err
 }

@@ -86,6 +86,7 @@ func SecretsKeygen(ctx context.Context, o KeygenOptions) (*KeygenResult, error) 
 	if err := writePrivateFile(path, []byte(text)); err != nil {
 		return nil, err
 	}
+	h.noticef("identity written to %s", path)
 	return &KeygenResult{Path: path, PublicKey: pub}, nil
 }
 
@@ -559,6 +560,9 @@ func SecretsRecipientsRm(ctx context.Context, o SecretsOptions) (*SecretsResult,
 	res, err := o.result(editSecrets(ctx, o, false, func(s *secrets.Opened) error { return s.RemoveRecipient(o.Keys[0]) }))
 	if res != nil {
 		res.Exposed = exposed
+	}
+	if err == nil && len(exposed) > 0 {
+		o.Host.noticef("the removed key could open these secrets in some commit of %s; git keeps them forever, so rotate them where they are issued, then `envseal secrets set` each:\n  %s", res.Lock, strings.Join(exposed, "\n  "))
 	}
 	return res, err
 }

@@ -92,7 +92,7 @@ func SecretsAudit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	res := &AuditResult{Lock: o.lockPath()}
+	res := &AuditResult{Lock: o.lockPath(), Secrets: []SecretAudit{}}
 	last := h.last()
 	if last == nil {
 		return res, nil

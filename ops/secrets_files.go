@@ -80,6 +80,7 @@ func SecretsSetFile(ctx context.Context, o SecretsSetFileOptions) (*SecretsResul
 			return nil, fmt.Errorf("sealed %s, but removing it: %w", o.Path, err)
 		}
 	}
+	o.Host.noticef("sealed %s as %s in %s", o.Path, o.Name, res.Lock)
 	return res, nil
 }
 

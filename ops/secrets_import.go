@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/envseal/envseal/env"
 	"github.com/envseal/envseal/internal/atomicfile"
@@ -23,9 +24,30 @@ import (
 // (and envseal.lock's inside it, by editSecrets: always in that order, so
 // two operations never wait on each other).
 func SecretsImport(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
-	if o.Dotenv != "" {
-		return secretsImportDotenv(ctx, o)
+	h := &o.Host
+	if o.Dotenv == "" {
+		res, err := secretsImportFile(ctx, o)
+		if err == nil {
+			h.noticef("sealed %s into %s and removed them from %s", strings.Join(res.Names, ", "), res.Lock, res.File)
+			h.noticef("environments created before still hold them in conda-meta/state until they are re-created; `envseal run` passes the sealed values")
+		}
+		return res, err
 	}
+	res, err := secretsImportDotenv(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	h.noticef("sealed %s into %s", strings.Join(res.Names, ", "), res.Lock)
+	if res.File != "" {
+		h.noticef("removed them from %s", res.File)
+	} else {
+		h.noticef("%s is unchanged: delete it (or rerun with --delete) once the seal is committed", o.Dotenv)
+	}
+	return res, nil
+}
+
+// secretsImportFile is SecretsImport from an environment file.
+func secretsImportFile(ctx context.Context, o SecretsOptions) (*SecretsResult, error) {
 	h := &o.Host
 	file, names := o.File, o.Names
 	if file == "" {

@@ -117,3 +117,19 @@ func ShellQuote(sh, s string) string {
 // environment (a variables: key with `$(...)` in it) is left out of the
 // text the shell evaluates.
 var shellNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Script is what a shell (bash, zsh or fish) evaluates to go from the
+// environment before to r.Env: the exports and unsets, then a `.` of each
+// activation script. It is empty when there is nothing to change (a
+// deactivate with no active environment).
+func (r *ActivateResult) Script(sh string, before []string) string {
+	if r.Env == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(EnvDiffScript(sh, before, r.Env))
+	for _, s := range r.Scripts {
+		fmt.Fprintf(&b, ". %s\n", ShellQuote(sh, s))
+	}
+	return b.String()
+}

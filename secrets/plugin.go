@@ -28,6 +28,17 @@ import (
 // command line gives a terminal UI (plugin.NewTerminalUI).
 type PluginUI = plugin.ClientUI
 
+// TerminalPluginUI is the UI of a command line: a plugin's messages and
+// warnings go to w as "envseal: …" lines, and its PIN and confirmation
+// requests to the terminal (/dev/tty), even when stdin and stdout are
+// redirected.
+func TerminalPluginUI(w io.Writer) *PluginUI {
+	return plugin.NewTerminalUI(
+		func(format string, v ...any) { fmt.Fprintf(w, "envseal: "+format+"\n", v...) },
+		func(format string, v ...any) { fmt.Fprintf(w, "envseal: warning: "+format+"\n", v...) },
+	)
+}
+
 // isPluginRecipient reports whether s has the shape "age1NAME1DATA": a
 // native X25519 key has one "1" (Bech32 data never holds one), a plugin
 // key a second one after its name.

@@ -431,3 +431,17 @@ func pushFile(ctx context.Context, repo *remote.Repository, desc ocispec.Descrip
 	}
 	return err
 }
+
+// WriteText prints each archive's subdir/file, whether it was pushed or
+// already there, and its manifest, then the subdirs whose repodata was
+// rewritten.
+func (r *PublishResult) WriteText(w io.Writer) {
+	for _, p := range r.Packages {
+		state := "pushed"
+		if p.Existed {
+			state = "already there"
+		}
+		fmt.Fprintf(w, "%s/%s: %s (%s:%s)\n", p.Subdir, p.File, state, p.Repository, p.Tag)
+	}
+	fmt.Fprintf(w, "repodata updated: %s\n", strings.Join(r.Subdirs, ", "))
+}

@@ -1,129 +1,17 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
+	"github.com/envseal/envseal/internal/complete"
 	"github.com/envseal/envseal/ops"
-	"github.com/envseal/envseal/resolver"
-	"github.com/envseal/envseal/secrets"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 )
-
-// version is the envseal release; set with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-// Exit codes, chosen once here (STYLE.md §3).
-const (
-	exitOK          = 0
-	exitError       = 1
-	exitUsage       = 2
-	exitUnsolvable  = 3
-	exitIntegrity   = 4
-	exitFound       = 6 // envseal scan found plaintext secrets
-	exitDrift       = 7 // envseal verify found drift
-	exitInterrupted = 130
-	// exitNoIdentity: a secrets section nobody here can open is not the
-	// same failure as one that was tampered with (README).
-	exitNoIdentity = 5
-)
-
-// streams are the standard streams a command reads and writes; tests pass
-// buffers.
-type streams struct {
-	In  io.Reader
-	Out io.Writer
-	Err io.Writer
-}
-
-// usageError is a mistake in how the command was called (exit 2); the
-// library reports its own the same way.
-type usageError = ops.UsageError
-
-func usagef(format string, args ...any) error {
-	return &usageError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// silentError carries an exit code for a failure whose message has already
-// been written (for example as JSON on stdout).
-type silentError struct {
-	code int
-	err  error
-}
-
-func (e *silentError) Error() string { return e.err.Error() }
-func (e *silentError) Unwrap() error { return e.err }
-func (e *silentError) ExitCode() int { return e.code }
-
-// run is the whole program: tests call it with buffers and an environment
-// of their own ("KEY=value" entries, as os.Environ gives).
-func run(ctx context.Context, args []string, io streams, environ []string) int {
-	app := newApp(io, environ, args)
-	err := app.RunContext(ctx, args)
-	if err == nil {
-		return exitOK
-	}
-	code := exitCode(ctx, err)
-	var silent *silentError
-	var child *ops.ExitError // the child spoke for itself
-	switch {
-	case errors.As(err, &silent), errors.As(err, &child):
-	case wantsJSON(args):
-		// Every --json failure is JSON on stdout: error, exit_code and,
-		// where known, guidance (README).
-		writeJSONError(io.Out, err, code)
-	default:
-		fmt.Fprintf(io.Err, "envseal: %v\n", err)
-	}
-	return code
-}
-
-// wantsJSON reports whether the command line asks for --json (before a
-// "--" that starts a child's arguments).
-func wantsJSON(args []string) bool {
-	for _, a := range args[1:] {
-		if a == "--" {
-			return false
-		}
-		if a == "--json" || a == "--json=true" {
-			return true
-		}
-	}
-	return false
-}
-
-// exitCode maps an error to the process exit status.
-func exitCode(ctx context.Context, err error) int {
-	var ue *usageError
-	// Only our own errors choose their code: a wrapped *exec.ExitError
-	// (pip, an activation script) also has ExitCode, but its status is not
-	// one of envseal's (pip's 2 is not a usage error, nor its 4 tampering).
-	var ec *silentError
-	var child *ops.ExitError
-	var unsat *resolver.UnsolvableError
-	var integrity *secrets.IntegrityError
-	var badVersion *secrets.VersionError
-	var noID *ops.NoIdentityError
-	switch {
-	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-		return exitInterrupted
-	case errors.As(err, &ec):
-		return ec.ExitCode()
-	case errors.As(err, &child):
-		return child.Code
-	case errors.As(err, &ue):
-		return exitUsage
-	case errors.As(err, &unsat):
-		return exitUnsolvable
-	case errors.As(err, &integrity), errors.As(err, &badVersion):
-		return exitIntegrity
-	case errors.Is(err, secrets.ErrNoIdentityMatched), errors.As(err, &noID):
-		return exitNoIdentity
-	}
-	return exitError
-}
 
 func newApp(s streams, environ, args []string) *cli.App {
 	g := &globals{streams: s, environ: append([]string(nil), environ...), args: args}
@@ -157,32 +45,12 @@ func newApp(s streams, environ, args []string) *cli.App {
 					return err
 				},
 			},
-			createCommand(g),
-			installCommand(g),
-			updateCommand(g),
-			removeCommand(g),
-			listCommand(g),
-			envsCommand(g),
-			runCommand(g),
-			shellHookCommand(g),
-			shellCommand(g),
-			cleanCommand(g),
-			lockCommand(g),
-			exportCommand(g),
-			secretsCommand(g),
-			searchCommand(g),
-			infoCommand(g),
-			indexCommand(g),
-			uploadCommand(g),
-			scanCommand(g),
-			guardCommand(g),
-			mergeDriverCommand(g),
-			treeCommand(g),
-			configCommand(g),
-			envCommand(g),
-			completionCommand(g),
-			verifyCommand(g),
-			kernelCommand(g),
+			createCommand(g), installCommand(g), updateCommand(g), removeCommand(g),
+			listCommand(g), envsCommand(g), runCommand(g), shellHookCommand(g), shellCommand(g),
+			cleanCommand(g), lockCommand(g), exportCommand(g), secretsCommand(g),
+			searchCommand(g), infoCommand(g), indexCommand(g), uploadCommand(g),
+			scanCommand(g), guardCommand(g), mergeDriverCommand(g), treeCommand(g),
+			configCommand(g), envCommand(g), completionCommand(g), verifyCommand(g), kernelCommand(g),
 		},
 	}
 	for _, c := range app.Commands {
@@ -221,34 +89,124 @@ type globals struct {
 // events of the command's own (plans, changes); warnings and notices go
 // to stderr.
 func (g *globals) host(quiet bool, render func(ops.Event)) ops.Host {
-	return ops.Host{Environ: g.environ, Events: eventFunc(func(e ops.Event) {
-		switch e := e.(type) {
-		case *ops.Warning:
-			fmt.Fprintf(g.Err, "envseal: warning: %s\n", e.Msg)
-		case *ops.ConfigWarning:
-			fmt.Fprintln(g.Err, "warning:", e.Msg)
-		case *ops.Notice:
-			fmt.Fprintf(g.Err, "envseal: %s\n", e.Msg)
-		default:
-			if render != nil {
-				render(e)
-			}
-		}
-	}), Log: g.Err, Quiet: quiet, Verbose: g.verbose, Args: g.args, Version: version}
+	return ops.Host{Environ: g.environ, Events: ops.TextEvents(g.Err, render), Log: g.Err, Quiet: quiet, Verbose: g.verbose, Args: g.args, Version: version}
 }
 
-// eventFunc adapts a function to ops.Events.
-type eventFunc func(ops.Event)
-
-func (f eventFunc) Event(e ops.Event) { f(e) }
-
-// jsonErrors prints a failure of a --json command in conda's JSON error
-// shape on stdout and keeps its exit code.
-func jsonErrors(c *cli.Context, out io.Writer, err error) error {
-	if err != nil && c.Bool("json") {
-		code := exitCode(c.Context, err)
-		writeJSONError(out, err, code)
-		return &silentError{code: code, err: err}
+// fancy reports whether stdout is a terminal that may get box-drawing
+// characters and colours: not when redirected, nor under NO_COLOR or
+// TERM=dumb.
+func (g *globals) fancy() bool {
+	if !g.terminal() {
+		return false
 	}
-	return err
+	return !slices.ContainsFunc(g.environ, func(kv string) bool {
+		return kv == "TERM=dumb" || strings.HasPrefix(kv, "NO_COLOR=") && kv != "NO_COLOR="
+	})
+}
+
+// terminal reports whether stdout is a terminal (a person reads it).
+func (g *globals) terminal() bool {
+	f, ok := g.Out.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// unknownCommand is the action of the app and of every command that has
+// subcommands: a word that names none of them is a usage error (exit 2)
+// that suggests the nearest.
+func unknownCommand(parent string, cmds []*cli.Command, fallback cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.NArg() == 0 && fallback != nil {
+			return fallback(c)
+		} else if c.NArg() == 0 {
+			return cli.ShowSubcommandHelp(c)
+		}
+		var names []string
+		for _, cmd := range cmds {
+			if !cmd.Hidden {
+				names = append(names, cmd.Names()...)
+			}
+		}
+		return &usageError{Msg: complete.UnknownCommand(parent, c.Args().First(), names)}
+	}
+}
+
+// suggestFlag adds "did you mean --x?" to an unknown-flag error.
+func suggestFlag(err error, flags []cli.Flag) string {
+	var names []string
+	for _, f := range flags {
+		names = append(names, f.Names()...)
+	}
+	return complete.SuggestFlag(err.Error(), names)
+}
+
+func completionCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name: "completion", Usage: "print a shell completion script (bash, zsh, fish, powershell)", ArgsUsage: "SHELL",
+		Description: `bash:        eval "$(envseal completion bash)"  (in ~/.bashrc)
+zsh:         envseal completion zsh > "${fpath[1]}/_envseal"
+fish:        envseal completion fish > ~/.config/fish/completions/envseal.fish
+powershell:  envseal completion powershell | Out-String | Invoke-Expression  (in $PROFILE)`,
+		Flags: []cli.Flag{&cli.StringFlag{Name: "shell", Aliases: []string{"s"}, Usage: "the shell (as gh completion -s)"}},
+		Action: func(c *cli.Context) error {
+			shell := c.String("shell")
+			if shell == "" {
+				shell = c.Args().First()
+			}
+			script, ok := complete.Scripts[shell]
+			if !ok {
+				return usagef("completion: want one of bash, zsh, fish, powershell (got %q)", shell)
+			}
+			_, err := fmt.Fprint(g.Out, script)
+			return err
+		},
+	}
+}
+
+// completeCommand is the hidden helper the scripts call: the candidates
+// for the last of its arguments, one a line.
+func completeCommand(g *globals, app func() *cli.App) *cli.Command {
+	return &cli.Command{
+		Name: "__complete", Hidden: true, SkipFlagParsing: true,
+		Action: func(c *cli.Context) error {
+			root := &complete.Command{Subs: completeTree(app().Commands), Flags: completeFlags(app().Flags)}
+			look := complete.Lookups{
+				Envs: func() (names []string) {
+					if res, err := ops.Envs(c.Context, ops.EnvsOptions{Host: g.host(true, nil)}); err == nil {
+						for _, p := range res.Envs {
+							names = append(names, filepath.Base(p))
+						}
+					}
+					return names
+				},
+				Secrets: func(lock string) []string {
+					if res, err := ops.SecretsList(c.Context, ops.SecretsOptions{Lock: lock}); err == nil {
+						return res.Names
+					}
+					return nil
+				},
+			}
+			for _, s := range complete.Candidates(root, c.Args().Slice(), look) {
+				fmt.Fprintln(g.Out, s)
+			}
+			return nil
+		},
+	}
+}
+
+func completeTree(cmds []*cli.Command) []*complete.Command {
+	out := make([]*complete.Command, 0, len(cmds))
+	for _, c := range cmds {
+		out = append(out, &complete.Command{Name: c.Name, Aliases: c.Aliases, Hidden: c.Hidden,
+			Flags: completeFlags(c.Flags), Subs: completeTree(c.Subcommands)})
+	}
+	return out
+}
+
+func completeFlags(flags []cli.Flag) []complete.Flag {
+	out := make([]complete.Flag, 0, len(flags))
+	for _, f := range flags {
+		tv, _ := f.(interface{ TakesValue() bool })
+		out = append(out, complete.Flag{Names: f.Names(), TakesValue: tv != nil && tv.TakesValue()})
+	}
+	return out
 }

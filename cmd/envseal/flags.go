@@ -1,9 +1,23 @@
 package main
 
 import (
+	"github.com/envseal/envseal/internal/writelock"
 	"github.com/envseal/envseal/ops"
 	"github.com/urfave/cli/v2"
 )
+
+var (
+	lockFlag     = &cli.StringFlag{Name: "lock", Value: "envseal.lock", Usage: "the lockfile holding the sealed secrets"}
+	identityFlag = &cli.StringFlag{Name: "identity", Aliases: []string{"i"}, Usage: "identity file (age key or SSH private key)"}
+	envNameFlag  = &cli.StringFlag{Name: "env-name", Usage: "environment name the secrets are bound to (default: name: of the environment.yml beside the lock, else \"default\")"}
+	shellFlag    = &cli.StringFlag{Name: "shell", Value: "bash", Usage: "bash, zsh or fish"}
+	// lockTimeoutFlag bounds how long a command that rewrites envseal.lock
+	// or environment.yml waits for another envseal writing the same file.
+	lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", Value: writelock.DefaultTimeout, Usage: "how long to wait for another envseal writing the same file"}
+)
+
+// jsonFlag is --json, saying what it prints.
+func jsonFlag(usage string) cli.Flag { return &cli.BoolFlag{Name: "json", Usage: usage} }
 
 // channelFlags are the flags every command that reads channels shares, with
 // conda's names and meaning.
@@ -37,7 +51,7 @@ func solveFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "strict-channel-priority", Usage: "same as --channel-priority strict"},
 		&cli.StringFlag{Name: "channel-priority", Usage: "strict (default), flexible or disabled"},
 		&cli.BoolFlag{Name: "no-pip", Usage: "do not add pip to python's dependencies"},
-		&cli.BoolFlag{Name: "json", Usage: "print conda's JSON shape"},
+		jsonFlag("print conda's JSON shape"),
 		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"d"}, Usage: "only show what would be done"},
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 		&cli.BoolFlag{Name: "frozen", Usage: "with a lockfile: install it as it is, even if its environment.yml changed"},

@@ -12,6 +12,8 @@
 package complete
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -143,6 +145,36 @@ func Nearest(word string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+// UnknownCommand is the message for a word that names none of the
+// subcommands of parent (e.g. "envseal secrets"), suggesting the nearest
+// of names, as git and gh do.
+func UnknownCommand(parent, word string, names []string) string {
+	msg := fmt.Sprintf("unknown command %q for %q", word, parent)
+	if s := Nearest(word, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return msg + "\nrun `" + parent + " --help` for the list"
+}
+
+var undefinedFlag = regexp.MustCompile(`flag provided but not defined: -+([^\s=]+)`)
+
+// SuggestFlag adds "did you mean --x?" (the nearest of names) to a flag
+// parser's unknown-flag message; other messages come back as they are.
+func SuggestFlag(msg string, names []string) string {
+	m := undefinedFlag.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	if s := Nearest(m[1], names); s != "" {
+		dash := "--"
+		if len(s) == 1 {
+			dash = "-"
+		}
+		return fmt.Sprintf("%s; did you mean %s%s?", msg, dash, s)
+	}
+	return msg
 }
 
 // distance is the optimal string alignment distance between a and b.
