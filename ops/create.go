@@ -86,13 +86,15 @@ type CreateResult struct {
 	DryRun bool
 	// Plan is the solved environment (Create only).
 	Plan *Plan
-	// Platform, Locked and Packages are set by CreateFromLock: the
+	// Packages is the number of packages installed (conda and pip ones
+	// from a lock). Platform and Locked are set by CreateFromLock: the
 	// lock's records as written (URLs with their ${VAR} placeholders), in
-	// dependency order, and the number of conda and pip packages
-	// installed.
+	// dependency order.
 	Platform conda.Platform
 	Locked   []*conda.Record
 	Packages int
+	// From is the lockfile CreateFromLock read.
+	From string
 }
 
 // Create solves specs and an optional environment.yml (o.File) and builds
@@ -147,7 +149,7 @@ func Create(ctx context.Context, o CreateOptions) (*CreateResult, error) {
 	if err := h.installPipSection(ctx, in.prefix, o.File, in.file, h.Quiet); err != nil {
 		return nil, err
 	}
-	return &CreateResult{Prefix: in.prefix, Plan: plan}, nil
+	return &CreateResult{Prefix: in.prefix, Plan: plan, Packages: len(plan.Records)}, nil
 }
 
 // IsLockFile tells a lockfile (envseal.lock, conda-lock.yml, pixi.lock,

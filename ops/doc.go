@@ -10,10 +10,15 @@
 // [SecretsList], [SecretsRm], [SecretsRotate], [SecretsImport],
 // [SecretsRecipientsAdd], [SecretsRecipientsRm], [SecretsRecipients] and
 // [SecretsKeygen]. Results that conda prints with --json have a CondaJSON
-// method giving that shape. Most options structs embed a [Host]: the
-// process environment, the configuration, and where progress goes. Progress
-// and messages arrive as [Event]s through the small [Events] interface; a
-// caller that does not care passes nil. The package never prints, exits,
+// method giving that shape, and results the command line reports in text
+// have a WriteText method (text.go, plantext.go) that writes the report
+// to the writer it is given, so a program can show a user what envseal
+// shows. Most options structs embed a [Host]: the process environment, the
+// configuration, and where progress goes. Progress and messages (what an
+// operation did: "wrote …", "recipient …") arrive as [Event]s through the
+// small [Events] interface; [TextEvents] prints them as the command line
+// does, and a caller that does not care passes nil. The package never
+// writes to the process's own streams, exits,
 // prompts, reads flags or os.Args, or calls os.Getenv: the caller passes
 // all of that in (STYLE.md §4).
 //

@@ -161,7 +161,7 @@ func CreateFromLock(ctx context.Context, o CreateOptions) (*CreateResult, error)
 	if err != nil {
 		return nil, err
 	}
-	res := &CreateResult{Prefix: prefix, DryRun: o.DryRun, Platform: plat,
+	res := &CreateResult{Prefix: prefix, DryRun: o.DryRun, Platform: plat, From: o.File,
 		// The plan from the lock as written: its URLs still hold ${VAR}
 		// placeholders, never the credentials lockedPlan put back.
 		Locked: dependencyOrder(l.Records(plat))}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/envseal/envseal/internal/complete"
 	"github.com/envseal/envseal/internal/indexer"
 	pfx "github.com/envseal/envseal/prefix"
 )
@@ -193,4 +194,26 @@ func Index(ctx context.Context, o IndexOptions) (*IndexResult, error) {
 		return nil, err
 	}
 	return &IndexResult{Dir: abs}, nil
+}
+
+// CompletionNames are the names only envseal knows, for shell completion:
+// the environments (for -n) and the secrets of a lock. A failure to read
+// them gives no names, never an error.
+func CompletionNames(ctx context.Context, h Host) complete.Lookups {
+	return complete.Lookups{
+		Envs: func() (names []string) {
+			if res, err := Envs(ctx, EnvsOptions{Host: h}); err == nil {
+				for _, p := range res.Envs {
+					names = append(names, filepath.Base(p))
+				}
+			}
+			return names
+		},
+		Secrets: func(lock string) []string {
+			if res, err := SecretsList(ctx, SecretsOptions{Lock: lock}); err == nil {
+				return res.Names
+			}
+			return nil
+		},
+	}
 }

@@ -68,6 +68,9 @@ type UploadOptions struct {
 // proxies, CAs, registry credentials and insecure_registries.
 func Upload(ctx context.Context, o UploadOptions) (*oci.PublishResult, error) {
 	h := &o.Host
+	if !strings.HasPrefix(o.Channel, "oci://") {
+		return nil, usagef("upload: the first argument must be an oci://REGISTRY/REPO channel URL")
+	}
 	cfg, err := h.config()
 	if err != nil {
 		return nil, err

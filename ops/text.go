@@ -17,6 +17,26 @@ import (
 // report. The plan tables are in plantext.go, the --json shapes in
 // condajson.go.
 
+// WriteText says what was created (and from which lock).
+func (r *CreateResult) WriteText(w io.Writer) {
+	from := ""
+	if r.From != "" {
+		from = " from " + r.From
+	}
+	fmt.Fprintf(w, "Created %s%s (%d packages).\n", r.Prefix, from, r.Packages)
+}
+
+// WriteText says which environment remove took away, when it was the
+// whole environment (a package removal's plan was its report).
+func (r *RemoveResult) WriteText(w io.Writer) {
+	switch {
+	case r.All && r.DryRun:
+		fmt.Fprintf(w, "Would remove the environment at %s\n", r.Prefix)
+	case r.All:
+		fmt.Fprintf(w, "Removed the environment at %s\n", r.Prefix)
+	}
+}
+
 // WriteText prints the packages as `conda list` does.
 func (r *ListResult) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "# packages in environment at %s:\n#\n", r.Prefix)

@@ -3,6 +3,8 @@ package ops
 import (
 	"context"
 	"fmt"
+	"io"
+	"regexp"
 
 	"github.com/envseal/envseal/conda"
 	"github.com/envseal/envseal/deptree"
@@ -16,6 +18,9 @@ type TreeOptions struct {
 	Name, Prefix string
 	Lock         string
 	Platform     string
+	// Filter is a regular expression: WriteText draws only the trees
+	// that reach a matching name ("" draws all).
+	Filter string
 }
 
 // TreeResult is an environment's dependency graph.
@@ -23,12 +28,35 @@ type TreeResult struct {
 	// Source is the prefix or the lock the graph was read from.
 	Source string
 	Graph  *deptree.Graph
+	// Filter is TreeOptions.Filter compiled (nil for none).
+	Filter *regexp.Regexp
+}
+
+// WriteText draws the trees (with invert, who needs the matching
+// packages), in ASCII unless fancy allows box-drawing characters.
+func (r *TreeResult) WriteText(w io.Writer, invert, fancy bool) error {
+	return r.Graph.Render(w, deptree.Options{Filter: r.Filter, Invert: invert, ASCII: !fancy})
 }
 
 // Tree builds the dependency graph of an environment or of a lock. In a
 // prefix, what the user asked for comes from conda-meta/history; in a
 // lock, from the inputs recorded for the platform (its specs).
 func Tree(ctx context.Context, o TreeOptions) (*TreeResult, error) {
+	var filter *regexp.Regexp
+	if o.Filter != "" {
+		var err error
+		if filter, err = regexp.Compile(o.Filter); err != nil {
+			return nil, usagef("tree: %v", err)
+		}
+	}
+	res, err := tree(ctx, o)
+	if res != nil {
+		res.Filter = filter
+	}
+	return res, err
+}
+
+func tree(ctx context.Context, o TreeOptions) (*TreeResult, error) {
 	if o.Lock != "" {
 		plat := conda.HostPlatform()
 		if o.Platform != "" {

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/envseal/envseal/internal/cmdutil"
 	"github.com/envseal/envseal/ops"
 	"github.com/envseal/envseal/resolver"
 	"github.com/envseal/envseal/secrets"
@@ -144,12 +144,8 @@ func exitCode(ctx context.Context, err error) int {
 	return exitError
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
+// writeJSON writes v indented, with '<', '>' and '&' as they are.
+var writeJSON = cmdutil.WriteJSON
 
 // writeJSONError prints a failure in conda's JSON error shape, with the
 // exit code and, where envseal knows it, the next step ("guidance").

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,18 +8,17 @@ import (
 	"os"
 	"time"
 
+	"github.com/envseal/envseal/internal/cmdutil"
 	"github.com/envseal/envseal/ops"
 	"github.com/envseal/envseal/secrets"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 )
 
 func secretsCommand(g *globals) *cli.Command {
 	common := []cli.Flag{lockFlag, identityFlag, envNameFlag, lockTimeoutFlag}
 	with := func(flags ...cli.Flag) []cli.Flag { return append(flags, common...) }
 	return &cli.Command{
-		Name:  "secrets",
-		Usage: "seal secrets to teammates' keys inside envseal.lock",
+		Name: "secrets", Usage: "seal secrets to teammates' keys inside envseal.lock",
 		Description: `Secrets live in the secrets: section of envseal.lock, each value sealed
 (XChaCha20-Poly1305) under a data key that is wrapped for every recipient as
 one age file. Names stay readable so diffs show which secret changed.
@@ -38,8 +36,7 @@ $ENVSEAL_IDENTITY_FILE, ~/.config/envseal/identity.txt (made by keygen),
 then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 		Subcommands: []*cli.Command{
 			{
-				Name:  "keygen",
-				Usage: "create a post-quantum age identity (written 0600) and print its public key",
+				Name: "keygen", Usage: "create a post-quantum age identity (written 0600) and print its public key",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "identity file (default ~/.config/envseal/identity.txt)"},
 					&cli.BoolFlag{Name: "force", Usage: "overwrite an existing identity file"},
@@ -54,16 +51,13 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				},
 			},
 			{
-				Name: "set", Usage: "seal a value (read from stdin, or a no-echo prompt on a terminal)", ArgsUsage: "NAME",
-				Flags: common,
+				Name: "set", Usage: "seal a value (read from stdin, or a no-echo prompt on a terminal)", ArgsUsage: "NAME", Flags: common,
+				Before: wantArgs(1, "secrets set: want exactly one NAME (the value is read from stdin, never from the command line)"),
 				Action: func(c *cli.Context) error {
-					if c.NArg() != 1 {
-						return usagef("secrets set: want exactly one NAME (the value is read from stdin, never from the command line)")
-					}
 					if err := ops.CheckSecretName(c.Args().First()); err != nil {
 						return err
 					}
-					value, err := g.readSecretValue(c.Args().First())
+					value, err := cmdutil.ReadSecret(g.In, g.Err, c.Args().First(), secrets.MaxValueSize)
 					if err != nil {
 						return err
 					}
@@ -75,9 +69,7 @@ then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.`,
 				},
 			},
 			{
-				Name:      "import",
-				Usage:     "move plaintext variables: of an environment file into the sealed secrets",
-				ArgsUsage: "[NAME...]",
+				Name: "import", Usage: "move plaintext variables: of an environment file into the sealed secrets", ArgsUsage: "[NAME...]",
 				Description: `Seals the named variables (all of them when no NAME is given) into the
 lock, then rewrites the environment file without them, keeping its comments
 and order. envseal run passes them to the command as before.
@@ -101,8 +93,7 @@ removes the moved lines from it.`,
 				},
 			},
 			{
-				Name:      "set-file",
-				Usage:     "seal a whole file (a config file, a service-account key); run gives $NAME as its path",
+				Name: "set-file", Usage: "seal a whole file (a config file, a service-account key); run gives $NAME as its path",
 				ArgsUsage: "NAME PATH",
 				Description: fmt.Sprintf(`Seals the content of PATH (at most %d bytes) as the secret NAME.
 envseal run gives the command $NAME as the path of a private file holding
@@ -111,18 +102,14 @@ file in a 0700 directory under $XDG_RUNTIME_DIR or the user cache
 directory, removed when the command exits (and, after a crash, by the
 next run). The plaintext never goes to the working tree; --rm deletes PATH
 once the seal is written.`, ops.MaxSealedFileSize),
-				Flags: with(&cli.BoolFlag{Name: "rm", Usage: "delete PATH once it is sealed"}),
+				Flags: with(&cli.BoolFlag{Name: "rm", Usage: "delete PATH once it is sealed"}), Before: wantArgs(2, "secrets set-file: want NAME PATH"),
 				Action: func(c *cli.Context) error {
-					if c.NArg() != 2 {
-						return usagef("secrets set-file: want NAME PATH")
-					}
 					_, err := ops.SecretsSetFile(c.Context, ops.SecretsSetFileOptions{SecretsOptions: g.secretsOptions(c), Path: c.Args().Get(1), Remove: c.Bool("rm")})
 					return err
 				},
 			},
 			{
-				Name:  "audit",
-				Usage: "say from git history when each secret last changed and who could open each of its values",
+				Name: "audit", Usage: "say from git history when each secret last changed and who could open each of its values",
 				Description: `Reads the commits of envseal.lock (no identity or plaintext needed). For each
 secret: the commit, date and author that set its current value, and for every
 value it had, the recipients who could open it. A re-key (recipients rm,
@@ -130,10 +117,8 @@ rotate) is taken as sealing the same values again. --max-age DAYS exits 1 when
 a secret's value is older, as a CI policy.`,
 				Flags: with(jsonFlag("print the audit as JSON"),
 					&cli.IntFlag{Name: "max-age", Usage: "fail (exit 1) when a secret's value is older than DAYS"}),
+				Before: wantArgs(0, "secrets audit takes no arguments"),
 				Action: func(c *cli.Context) error {
-					if c.NArg() != 0 {
-						return usagef("secrets audit takes no arguments")
-					}
 					if c.Int("max-age") < 0 {
 						return usagef("--max-age wants a number of days")
 					}
@@ -151,11 +136,8 @@ a secret's value is older, as a CI policy.`,
 			},
 			{
 				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME",
-				Flags: append([]cli.Flag{jsonFlag("print {\"name\", \"value\"} (the value, as asked)")}, common...),
+				Flags: with(jsonFlag("print {\"name\", \"value\"} (the value, as asked)")), Before: wantArgs(1, "secrets get: want exactly one NAME"),
 				Action: func(c *cli.Context) error {
-					if c.NArg() != 1 {
-						return usagef("secrets get: want exactly one NAME")
-					}
 					res, err := ops.SecretsGet(c.Context, g.secretsOptions(c))
 					if err != nil {
 						return err
@@ -171,28 +153,22 @@ a secret's value is older, as a CI policy.`,
 				},
 			},
 			{
-				Name: "list", Usage: "list the secret names (values are not opened)",
-				Flags:  common,
-				Action: g.secretsAction(-1, "", ops.SecretsList, (*ops.SecretsResult).WriteList),
+				Name: "list", Usage: "list the secret names (values are not opened)", Flags: common,
+				Action: g.secretsAction(ops.SecretsList, (*ops.SecretsResult).WriteList),
 			},
 			{
-				Name: "rm", Usage: "remove a secret", ArgsUsage: "NAME",
-				Flags:  common,
-				Action: g.secretsAction(1, "secrets rm: want exactly one NAME", ops.SecretsRm, nil),
+				Name: "rm", Usage: "remove a secret", ArgsUsage: "NAME", Flags: common, Before: wantArgs(1, "secrets rm: want exactly one NAME"),
+				Action: g.secretsAction(ops.SecretsRm, nil),
 			},
 			{
-				Name:   "rotate",
-				Usage:  "seal every value under a new data key",
-				Flags:  common,
-				Action: g.secretsAction(-1, "", ops.SecretsRotate, nil),
+				Name: "rotate", Usage: "seal every value under a new data key", Flags: common,
+				Action: g.secretsAction(ops.SecretsRotate, nil),
 			},
 			{
-				Name:  "recipients",
-				Usage: "manage who can open the secrets",
+				Name: "recipients", Usage: "manage who can open the secrets",
 				Subcommands: []*cli.Command{
 					{
-						Name:      "add",
-						Usage:     "add recipients (age1…, age plugin keys age1NAME1…, ssh-ed25519 …, ssh-rsa …, github:USER)",
+						Name: "add", Usage: "add recipients (age1…, age plugin keys age1NAME1…, ssh-ed25519 …, ssh-rsa …, github:USER)",
 						ArgsUsage: "KEY...",
 						Description: `Adds the keys given, those of --file (one a line) and those of the
 authorized_keys lists at --keys-url (https://…, or github:USER for
@@ -214,9 +190,8 @@ age-plugin-NAME on PATH to wrap the data key.`,
 						},
 					},
 					{
-						Name: "rm", Usage: "remove a recipient and re-key (new data key, every value re-sealed)", ArgsUsage: "KEY",
-						Flags:  common,
-						Action: g.secretsAction(-1, "", ops.SecretsRecipientsRm, nil),
+						Name: "rm", Usage: "remove a recipient and re-key (new data key, every value re-sealed)", ArgsUsage: "KEY", Flags: common,
+						Action: g.secretsAction(ops.SecretsRecipientsRm, nil),
 					},
 					{
 						Name:  "list",
@@ -252,40 +227,15 @@ func (g *globals) secretsOptions(c *cli.Context) ops.SecretsOptions {
 }
 
 // secretsAction runs a secrets operation with the command's options and
-// prints what text writes of its result; nargs >= 0 demands that many
-// arguments.
-func (g *globals) secretsAction(nargs int, usage string, op func(context.Context, ops.SecretsOptions) (*ops.SecretsResult, error), text func(*ops.SecretsResult, io.Writer)) cli.ActionFunc {
+// prints what text writes of its result.
+func (g *globals) secretsAction(op func(context.Context, ops.SecretsOptions) (*ops.SecretsResult, error), text func(*ops.SecretsResult, io.Writer)) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		if nargs >= 0 && c.NArg() != nargs {
-			return usagef("%s", usage)
-		}
 		res, err := op(c.Context, g.secretsOptions(c))
 		if err == nil && text != nil {
 			text(res, g.Out)
 		}
 		return err
 	}
-}
-
-// readSecretValue reads a value from a terminal without echo, or all of
-// stdin otherwise (one trailing newline dropped).
-func (g *globals) readSecretValue(name string) ([]byte, error) {
-	if f, ok := g.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(g.Err, "Value for %s: ", name)
-		v, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(g.Err)
-		return v, err
-	}
-	v, err := io.ReadAll(io.LimitReader(g.In, secrets.MaxValueSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(v) > secrets.MaxValueSize {
-		return nil, fmt.Errorf("the value of %s is larger than %d bytes", name, secrets.MaxValueSize)
-	}
-	v = bytes.TrimSuffix(v, []byte("\n"))
-	v = bytes.TrimSuffix(v, []byte("\r"))
-	return v, nil
 }
 
 // pluginUI lets age plugins (age-plugin-yubikey, age-plugin-tpm…) talk to

@@ -10,14 +10,14 @@ import (
 	"filippo.io/age/plugin"
 )
 
-// buildAgePlugin builds testdata/ageplugin (a toy plugin written with
+// buildAgePlugin builds internal/testkit/ageplugin (a toy plugin written with
 // filippo.io/age/plugin) as age-plugin-envsealtest and puts it first on
 // PATH, ours (plugins are started by the age library with our PATH) and
 // the command's.
 func buildAgePlugin(t *testing.T, e *cliEnv) {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "age-plugin-envsealtest"), "./testdata/ageplugin")
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "age-plugin-envsealtest"), "../../internal/testkit/ageplugin")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building the test plugin: %v\n%s", err, out)
 	}

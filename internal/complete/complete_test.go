@@ -56,3 +56,31 @@ func TestCandidates(t *testing.T) {
 		t.Errorf("--lock was not passed to the secret lookup: %q", lockAsked)
 	}
 }
+
+func TestUnknownCommandMessage(t *testing.T) {
+	names := []string{"set", "get", "list", "rm", "recipients"}
+	for _, tc := range []struct{ word, want string }{
+		{"lsit", "unknown command \"lsit\" for \"envseal secrets\"; did you mean \"list\"?\nrun `envseal secrets --help` for the list"},
+		{"frobnicate", "unknown command \"frobnicate\" for \"envseal secrets\"\nrun `envseal secrets --help` for the list"},
+		{"recipient", "unknown command \"recipient\" for \"envseal secrets\"; did you mean \"recipients\"?\nrun `envseal secrets --help` for the list"},
+	} {
+		if got := UnknownCommand("envseal secrets", tc.word, names); got != tc.want {
+			t.Errorf("UnknownCommand(%q) = %q, want %q", tc.word, got, tc.want)
+		}
+	}
+}
+
+func TestSuggestFlag(t *testing.T) {
+	names := []string{"dry-run", "d", "json", "name", "n", "channel", "c"}
+	for _, tc := range []struct{ msg, want string }{
+		{"flag provided but not defined: -dry-rn", "flag provided but not defined: -dry-rn; did you mean --dry-run?"},
+		{"flag provided but not defined: --jsn", "flag provided but not defined: --jsn; did you mean --json?"},
+		{"flag provided but not defined: -nmae", "flag provided but not defined: -nmae; did you mean --name?"},
+		{"flag provided but not defined: -zzzzzz", "flag provided but not defined: -zzzzzz"},
+		{"invalid value \"x\" for flag -lock-timeout", "invalid value \"x\" for flag -lock-timeout"},
+	} {
+		if got := SuggestFlag(tc.msg, names); got != tc.want {
+			t.Errorf("SuggestFlag(%q) = %q, want %q", tc.msg, got, tc.want)
+		}
+	}
+}
