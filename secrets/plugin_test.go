@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"crypto/rand"
 	"errors"
 	"flag"
 	"os"
@@ -9,14 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"filippo.io/age"
-	"filippo.io/age/plugin"
-	"golang.org/x/crypto/chacha20poly1305"
+	"github.com/envseal/envseal/internal/testkit/agetoy"
 )
 
 // testPluginName is the plugin this test binary becomes when it runs as
 // age-plugin-envsealtest (a symlink made by installTestPlugin).
-const testPluginName = "envsealtest"
+const testPluginName = agetoy.Name
 
 // maybeRunTestPlugin turns the process into the test plugin when it was
 // started under the plugin's name; it never returns then.
@@ -24,56 +21,16 @@ func maybeRunTestPlugin() {
 	if filepath.Base(os.Args[0]) != "age-plugin-"+testPluginName {
 		return
 	}
-	p, err := plugin.New(testPluginName)
+	p, err := agetoy.Plugin()
 	if err != nil {
 		panic(err)
 	}
-	p.HandleRecipient(func(data []byte) (age.Recipient, error) { return newToyKey(data) })
-	p.HandleIdentity(func(data []byte) (age.Identity, error) { return newToyKey(data) })
 	fs := flag.NewFlagSet(os.Args[0], flag.ContinueOnError)
 	p.RegisterFlags(fs)
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
 	os.Exit(p.Main())
-}
-
-// toyKey is the test plugin's key: a 32-byte symmetric key that is both
-// the recipient's and the identity's data. It only has to exercise the
-// protocol, not be a sound public-key scheme.
-type toyKey struct{ key []byte }
-
-func newToyKey(data []byte) (*toyKey, error) {
-	if len(data) != chacha20poly1305.KeySize {
-		return nil, errors.New("toy key: want 32 bytes")
-	}
-	return &toyKey{key: data}, nil
-}
-
-func (k *toyKey) Wrap(fileKey []byte) ([]*age.Stanza, error) {
-	aead, err := chacha20poly1305.NewX(k.key)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, aead.NonceSize())
-	rand.Read(nonce)
-	return []*age.Stanza{{Type: testPluginName, Args: []string{}, Body: aead.Seal(nonce, nonce, fileKey, nil)}}, nil
-}
-
-func (k *toyKey) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
-	aead, err := chacha20poly1305.NewX(k.key)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range stanzas {
-		if s.Type != testPluginName || len(s.Body) < aead.NonceSize() {
-			continue
-		}
-		if fk, err := aead.Open(nil, s.Body[:aead.NonceSize()], s.Body[aead.NonceSize():], nil); err == nil {
-			return fk, nil
-		}
-	}
-	return nil, age.ErrIncorrectIdentity
 }
 
 // installTestPlugin puts age-plugin-envsealtest (this test binary) first
@@ -94,9 +51,7 @@ func installTestPlugin(t *testing.T) (recipient, identity string) {
 
 func newToyPair(t *testing.T) (recipient, identity string) {
 	t.Helper()
-	key := make([]byte, 32)
-	rand.Read(key)
-	return plugin.EncodeRecipient(testPluginName, key), plugin.EncodeIdentity(testPluginName, key)
+	return agetoy.NewPair()
 }
 
 func TestPluginRecipient(t *testing.T) {
