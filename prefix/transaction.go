@@ -145,6 +145,25 @@ func (pp prefixPaths) lock(ctx context.Context) (*flock.Flock, error) {
 	return fl, nil
 }
 
+// rlock takes the prefix's lock shared, for a reader: it waits until no
+// writer holds it (or ctx ends, [ErrLocked]), and readers do not wait for
+// one another. A lock file that cannot be made (a read-only directory
+// beside the prefix, where no writer can work either) gives no lock and no
+// error: fl is nil.
+func (pp prefixPaths) rlock(ctx context.Context) (*flock.Flock, error) {
+	fl := flock.New(pp.lockFile())
+	ok, err := fl.TryRLockContext(ctx, 20*time.Millisecond)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, fmt.Errorf("prefix %s: %w: %w", pp.prefix, ErrLocked, ctx.Err())
+	case err != nil:
+		return nil, nil
+	case !ok:
+		return nil, fmt.Errorf("prefix %s: %w", pp.prefix, ErrLocked)
+	}
+	return fl, nil
+}
+
 // Apply changes the prefix by plan as one transaction.
 //
 // A prefix that does not exist (or is an empty directory) is built in a

@@ -126,12 +126,27 @@ func (r *Report) Damaged() []PackageDrift {
 // pip dist-info RECORD, and __pycache__ byte code of owned sources, are
 // not foreign), and compares the records with opts.Locked.
 //
-// Verify only reads; it takes no lock, so a concurrent change may show up
-// as drift. The error is for a prefix that cannot be read at all (it wraps
-// [ErrNotEnvironment] when conda-meta is absent) or ctx ending.
+// Verify only reads. It holds the prefix's lock shared, so it waits for an
+// install or repair under way to finish instead of reporting its half-done
+// files as drift (ctx bounds the wait: [ErrLocked]). The error is for a
+// prefix that cannot be read at all (it wraps [ErrNotEnvironment] when
+// conda-meta is absent) or ctx ending.
 func Verify(ctx context.Context, prefix string, opts *VerifyOptions) (*Report, error) {
 	if opts == nil {
 		opts = &VerifyOptions{}
+	}
+	pp, err := newPrefixPaths(prefix)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(pp.prefix); err == nil {
+		fl, err := pp.rlock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if fl != nil {
+			defer fl.Unlock()
+		}
 	}
 	pd, err := ReadPrefix(ctx, prefix)
 	if err != nil {

@@ -3,6 +3,7 @@ package prefix
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -440,5 +441,54 @@ func TestVerifyReportGolden(t *testing.T) {
 	}
 	if string(got) != string(want) {
 		t.Errorf("report JSON changed (run with -update if intended):\n%s", got)
+	}
+}
+
+// TestVerifyWaitsForWriter: while another process holds the prefix's
+// writer lock (an install under way), Verify waits instead of reporting
+// half-done files; when the wait is bounded it fails with ErrLocked, and
+// once the writer is done it reports. Two readers do not wait for each
+// other.
+func TestVerifyWaitsForWriter(t *testing.T) {
+	prefix, _ := verifyPrefix(t)
+	pp, err := newPrefixPaths(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pp.lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	if _, err := Verify(ctx, prefix, nil); !errors.Is(err, ErrLocked) {
+		t.Fatalf("verify under a writer: %v, want ErrLocked", err)
+	}
+	done := make(chan *Report)
+	go func() {
+		rep, err := Verify(context.Background(), prefix, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	select {
+	case <-done:
+		t.Fatal("verify did not wait for the writer")
+	case <-time.After(100 * time.Millisecond):
+	}
+	if err := w.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if rep := <-done; rep == nil || !rep.Clean {
+		t.Fatalf("after the writer: %+v", rep)
+	}
+	r, err := pp.rlock(context.Background())
+	if err != nil || r == nil {
+		t.Fatalf("shared lock: %v", err)
+	}
+	defer r.Unlock()
+	if rep := mustVerify(t, prefix, nil); !rep.Clean {
+		t.Errorf("verify beside another reader: %+v", rep)
 	}
 }
