@@ -2,7 +2,10 @@ package resolver_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/envseal/envseal/conda"
@@ -97,5 +100,48 @@ func TestRFamilyObjective(t *testing.T) {
 				t.Errorf("%d records, want %d", len(sol.Records), c.records)
 			}
 		})
+	}
+}
+
+// TestRFamilyCondaAnswer compares the whole answer for r-essentials on the
+// r channel before channel-4 (strict priority) with the one conda 23.1's
+// classic solver gives on the same files (testdata/conda-answers; too slow,
+// about half an hour, to sit in condaAnswers as a live run would need).
+func TestRFamilyCondaAnswer(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "conda-answers", "r-essentials.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			want = append(want, line)
+		}
+	}
+	slices.Sort(want)
+	channels := []string{"r", "channel-4"}
+	ix := loadConda2018(t, channels)
+	req := corpusRequest(t, corpusCase{specs: []string{"r-essentials"}}, channels)
+	sol, err := resolver.Solve(context.Background(), ix, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := distStrings(sol)
+	if len(want) != 255 || !slices.Contains(want, "r::mro-base-3.5.0-h1c2f66e_0") {
+		t.Fatalf("answer file holds %d records", len(want))
+	}
+	if !slices.Equal(got, want) {
+		var extra, missing []string
+		for _, g := range got {
+			if !slices.Contains(want, g) {
+				extra = append(extra, g)
+			}
+		}
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				missing = append(missing, w)
+			}
+		}
+		t.Errorf("answer differs from conda's\n  envseal only: %v\n  conda only:   %v", extra, missing)
 	}
 }
