@@ -108,13 +108,14 @@
 //     conda ranks after those: dependency build numbers and the package
 //     count (254 records against 255). conda 23.1's classic solver, run on
 //     the same files, gives exactly envseal's 255 records, with a feature
-//     count of 0 (the anacondar feature is what made MRO the default R on
-//     those channels in 2018); conda-forge's libsolv takes mro350_0 too, by
-//     timestamp. Ordering the tied builds of requested names as libsolv
-//     does, and keeping them through the feature passes, gives r-base here
-//     but also changes conda's own answers for python=3.6.2
-//     (test_timestamps_1: newest timestamp), readline with ncurses, r-digest
-//     and scipy with nomkl (the last three to libsolv's).
+//     count of 0 under strict and flexible priority alike (the anacondar
+//     feature is what made MRO the default R on those channels in 2018);
+//     conda-forge's libsolv takes mro350_0 too, by timestamp. Ordering the
+//     tied builds of requested names as libsolv does, and keeping them
+//     through the feature passes, gives r-base here but also changes conda's
+//     own answers for python=3.6.2 (test_timestamps_1: newest timestamp),
+//     readline with ncurses, r-digest and scipy with nomkl (the last three
+//     to libsolv's).
 //   - A legacy "features" entry is a preference, not conda's hard
 //     requirement that some record tracking the feature be installed: a
 //     spec that forces a featured build (scipy=*=*nomkl*) does not pull in
