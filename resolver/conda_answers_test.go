@@ -315,7 +315,8 @@ var condaAnswers = []condaAnswer{
 }
 
 // loadConda2018 loads the index4.json (channel-4) and, when asked for,
-// index2.json (channel-2) flat indexes under conda's test channel names.
+// index2.json (channel-2) flat indexes under conda's test channel names,
+// and the r channel's repodata/r_linux-64.json as "r".
 func loadConda2018(tb testing.TB, channels []string) *channel.Index {
 	tb.Helper()
 	key := "conda2018:" + strings.Join(channels, ",")
@@ -326,10 +327,17 @@ func loadConda2018(tb testing.TB, channels []string) *channel.Index {
 	}
 	var parts []*channel.Index
 	for _, ch := range channels {
-		file := map[string]string{"channel-2": "index2.json", "channel-4": "index4.json"}[ch]
-		ix, err := channel.LoadFlatIndex(context.Background(), corpusPath(tb, "conda", "tests", "data", file), ch, "linux-64")
+		var ix *channel.Index
+		var err error
+		if ch == "r" {
+			// The anaconda r channel (Aug 2018), a full repodata.json.
+			ix, err = channel.LoadRepodataFile(context.Background(), corpusPath(tb, "conda", "tests", "data", "repodata", "r_linux-64.json"), channel.FileOptions{Channel: "r"})
+		} else {
+			file := map[string]string{"channel-2": "index2.json", "channel-4": "index4.json"}[ch]
+			ix, err = channel.LoadFlatIndex(context.Background(), corpusPath(tb, "conda", "tests", "data", file), ch, "linux-64")
+		}
 		if err != nil {
-			tb.Fatalf("loading %s: %v", file, err)
+			tb.Fatalf("loading %s: %v", ch, err)
 		}
 		parts = append(parts, ix)
 	}

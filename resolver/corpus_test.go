@@ -134,6 +134,10 @@ var corpusCases = []corpusCase{
 	// the mro builds none.
 	{name: "defaults-r-digest", index: "defaults", specs: []string{"r-digest"},
 		want: []string{"_r-mutex 1.0.0", "mro-base 3.5.0", "r-digest 0.6.15"}},
+	// r-essentials 3.5.0's mro350_0 and r350_0 builds tie on version and
+	// build number; conda's feature count then takes mro350_0 (the r350
+	// answer switches on anacondar and nomkl). libsolv takes r350_0 by
+	// build string. See TestRFamilyObjective and resolver/doc.go.
 	{name: "r-essentials", index: "r", specs: []string{"r-essentials"},
 		want: []string{"_r-mutex 1.0.0", "mro-base 3.5.0", "r-essentials 3.5.0"}},
 	{name: "defaults-unsolvable", index: "defaults", specs: []string{"python=3.7", "pandas<0.23"}, wantErr: "unsolvable"},

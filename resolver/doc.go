@@ -94,11 +94,28 @@
 //   - Dependency versions are maximised greedily in decision order (the
 //     most constrained requirement first), not as a sum: conda may accept a
 //     lower version of one dependency to raise two others.
-//   - libsolv built without conda-forge's variant patch breaks ties
-//     after the build number by comparing build strings, never by
-//     timestamp or features further down: r-essentials 3.5.0 is r350_0
-//     (r-base) there, mro350_0 (mro-base, no features, newer) here and in
-//     conda's objective, and in conda-forge's libsolv.
+//   - libsolv built without conda-forge's variant patch counts only a
+//     candidate's own track_features and breaks ties after the build number
+//     by comparing build strings, never by timestamp. On the 2018 r and
+//     defaults channels the two r-essentials 3.5.0 builds tie on version and
+//     build number: libsolv takes r350_0 ("r350_0" sorts above "mro350_0")
+//     and so r-base with _r-mutex anacondar_1. envseal takes mro350_0 and
+//     the mro family, as conda's objective does: its feature count, ranked
+//     right after the requested versions, is 0 for the mro answer and 2 for
+//     the r-base one (_r-mutex anacondar_1 and blas openblas track anacondar
+//     and nomkl); the r-base answer also has lower dependency versions
+//     (conda's version metric 30 against 4), and does better only on terms
+//     conda ranks after those: dependency build numbers and the package
+//     count (254 records against 255). conda 23.1's classic solver, run on
+//     the same files, gives exactly envseal's 255 records, with a feature
+//     count of 0 under strict and flexible priority alike (the anacondar
+//     feature is what made MRO the default R on those channels in 2018);
+//     conda-forge's libsolv takes mro350_0 too, by timestamp. Ordering the
+//     tied builds of requested names as libsolv does, and keeping them
+//     through the feature passes, gives r-base here but also changes conda's
+//     own answers for python=3.6.2 (test_timestamps_1: newest timestamp),
+//     readline with ncurses, r-digest and scipy with nomkl (the last three
+//     to libsolv's).
 //   - A legacy "features" entry is a preference, not conda's hard
 //     requirement that some record tracking the feature be installed: a
 //     spec that forces a featured build (scipy=*=*nomkl*) does not pull in
