@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -74,9 +75,8 @@ type pending struct {
 //
 // Packages are pushed before the repodata that names them, so a reader
 // never sees a record whose archive is missing. Two publishers writing
-// the same subdir at once race: the last repodata written wins (run
-// publishing from one CI job per channel). Errors name the channel and the
-// archive; credentials never appear in them.
+// the same subdir at once merge: see publishSubdir. Errors name the
+// channel and the archive; credentials never appear in them.
 func (t *Transport) Publish(ctx context.Context, opts PublishOptions) (*PublishResult, error) {
 	chURL := redact(opts.Channel)
 	host, channel, err := splitChannel(opts.Channel)
@@ -112,28 +112,7 @@ func (t *Transport) Publish(ctx context.Context, opts PublishOptions) (*PublishR
 	}
 	sort.Strings(subdirs)
 	for _, sd := range subdirs {
-		rd, err := t.readRepodata(ctx, opts.Channel, host, channel, sd)
-		if err != nil {
-			return nil, fail(err)
-		}
-		for _, pk := range bySubdir[sd] {
-			table := rd.PackagesConda
-			if strings.HasSuffix(pk.fn, ".tar.bz2") {
-				table = rd.Packages
-			}
-			if old, ok := table[pk.fn]; ok && !opts.Force {
-				if s, _ := old["sha256"].(string); s != "" && s != pk.sha {
-					return nil, fail(fmt.Errorf("%s/%s is already published with sha256 %s (this archive has %s); use --force to replace it", sd, pk.fn, s, pk.sha))
-				}
-			}
-			pub, err := t.pushPackage(ctx, opts.Channel, channel, pk, opts.Force)
-			if err != nil {
-				return nil, fail(err)
-			}
-			res.Packages = append(res.Packages, pub)
-			table[pk.fn] = pk.rec
-		}
-		if err := t.pushRepodata(ctx, opts.Channel, channel, sd, rd); err != nil {
+		if err := t.publishSubdir(ctx, opts, host, channel, sd, bySubdir[sd], res); err != nil {
 			return nil, fail(err)
 		}
 		res.Subdirs = append(res.Subdirs, sd)
@@ -144,7 +123,8 @@ func (t *Transport) Publish(ctx context.Context, opts PublishOptions) (*PublishR
 			return nil, fail(err)
 		}
 		if rd.fresh {
-			if err := t.pushRepodata(ctx, opts.Channel, channel, "noarch", rd); err != nil {
+			// A publisher that made it meanwhile made the same empty one.
+			if _, err := t.pushRepodata(ctx, opts.Channel, channel, "noarch", rd); err != nil {
 				return nil, fail(err)
 			}
 			res.Subdirs = append(res.Subdirs, "noarch")
@@ -207,6 +187,109 @@ func readArchive(ctx context.Context, path string) (*pending, error) {
 type repodata struct {
 	*indexer.Repodata
 	fresh bool
+	// digest is the manifest the repodata was read from ("" when fresh).
+	digest string
+}
+
+// table is the packages table a file name belongs in.
+func (rd repodata) table(fn string) map[string]map[string]any {
+	if strings.HasSuffix(fn, ".tar.bz2") {
+		return rd.Packages
+	}
+	return rd.PackagesConda
+}
+
+// holds reports whether every package of pkgs is recorded with its sha256.
+func (rd repodata) holds(pkgs []*pending) bool {
+	for _, pk := range pkgs {
+		if s, _ := rd.table(pk.fn)[pk.fn]["sha256"].(string); s != pk.sha {
+			return false
+		}
+	}
+	return true
+}
+
+// maxRepodataAttempts bounds how often publishSubdir merges again into a
+// repodata that another publisher changed meanwhile.
+const maxRepodataAttempts = 8
+
+// publishSubdir pushes pkgs (all of subdir sd) and adds their records to
+// the subdir's repodata.
+//
+// A registry has no compare-and-swap on tags, so two publishers of one
+// subdir would each write the repodata they read plus their own records,
+// and the last one would drop the other's. Instead the merge is tagged only
+// while :latest is still the manifest it was read from (checked after the
+// layers are pushed, just before the tag), then read back a moment later;
+// when the tag had moved, or the read-back lacks our records, the merge is
+// done again on the newer repodata, a few times with a growing, jittered
+// pause. What is left is a publisher whose tag lands later than settleTime
+// after ours although it checked before ours: a stalled manifest PUT.
+func (t *Transport) publishSubdir(ctx context.Context, opts PublishOptions, host, channel, sd string, pkgs []*pending, res *PublishResult) error {
+	pushed := false
+	for attempt := 1; ; attempt++ {
+		rd, err := t.readRepodata(ctx, opts.Channel, host, channel, sd)
+		if err != nil {
+			return err
+		}
+		for _, pk := range pkgs {
+			if old, ok := rd.table(pk.fn)[pk.fn]; ok && !opts.Force {
+				if s, _ := old["sha256"].(string); s != "" && s != pk.sha {
+					return fmt.Errorf("%s/%s is already published with sha256 %s (this archive has %s); use --force to replace it", sd, pk.fn, s, pk.sha)
+				}
+			}
+		}
+		if !pushed {
+			for _, pk := range pkgs {
+				pub, err := t.pushPackage(ctx, opts.Channel, channel, pk, opts.Force)
+				if err != nil {
+					return err
+				}
+				res.Packages = append(res.Packages, pub)
+			}
+			pushed = true
+		}
+		for _, pk := range pkgs {
+			rd.table(pk.fn)[pk.fn] = pk.rec
+		}
+		tagged, err := t.pushRepodata(ctx, opts.Channel, channel, sd, rd)
+		if err != nil {
+			return err
+		}
+		if tagged {
+			// A publisher that checked the tag just before ours moved it
+			// tags within a manifest PUT of ours: read back after that.
+			if err := sleep(ctx, settleTime+time.Duration(mrand.Int64N(int64(settleTime)))); err != nil {
+				return err
+			}
+			back, err := t.readRepodata(ctx, opts.Channel, host, channel, sd)
+			if err != nil {
+				return err
+			}
+			if back.holds(pkgs) {
+				return nil
+			}
+		}
+		if attempt == maxRepodataAttempts {
+			return fmt.Errorf("%s/repodata.json kept changing while this publish merged into it (%d attempts): another publisher is writing the channel; run again", sd, attempt)
+		}
+		if err := sleep(ctx, time.Duration(attempt)*50*time.Millisecond+time.Duration(mrand.Int64N(int64(100*time.Millisecond)))); err != nil {
+			return err
+		}
+	}
+}
+
+// settleTime is how long publishSubdir waits after its tag before it reads
+// the repodata back.
+const settleTime = 150 * time.Millisecond
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 func (t *Transport) readRepodata(ctx context.Context, chURL, host, channel, subdir string) (repodata, error) {
@@ -222,11 +305,16 @@ func (t *Transport) readRepodata(ctx context.Context, chURL, host, channel, subd
 	if err != nil {
 		return repodata{}, err
 	}
-	tg := Target{Host: host, Channel: channel, Subdir: subdir, File: "repodata.json", Repository: repoName, Tag: RepodataTag, MediaType: MediaTypeRepodata}
-	desc, err := t.layer(ctx, repo, tg)
-	if errors.Is(err, errdef.ErrNotFound) {
+	digest, err := latestDigest(ctx, repo)
+	if err != nil {
+		return repodata{}, fmt.Errorf("reading %s/repodata.json: %w", subdir, err)
+	}
+	if digest == "" {
 		return repodata{Repodata: empty, fresh: true}, nil
 	}
+	// The manifest by digest: the content read is the one digest names.
+	tg := Target{Host: host, Channel: channel, Subdir: subdir, File: "repodata.json", Repository: repoName, Tag: digest, MediaType: MediaTypeRepodata}
+	desc, err := t.layer(ctx, repo, tg)
 	if err != nil {
 		return repodata{}, fmt.Errorf("reading %s/repodata.json: %w", subdir, err)
 	}
@@ -251,7 +339,20 @@ func (t *Transport) readRepodata(ctx context.Context, chURL, host, channel, subd
 	}
 	rd.Info.Subdir = subdir
 	rd.RepodataVersion = 1
-	return repodata{Repodata: rd}, nil
+	return repodata{Repodata: rd, digest: digest}, nil
+}
+
+// latestDigest is the digest of the manifest tagged RepodataTag, "" when
+// there is none.
+func latestDigest(ctx context.Context, repo *remote.Repository) (string, error) {
+	desc, err := repo.Resolve(ctx, RepodataTag)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return desc.Digest.String(), nil
 }
 
 func (t *Transport) pushPackage(ctx context.Context, chURL, channel string, pk *pending, force bool) (Published, error) {
@@ -344,35 +445,48 @@ func existingLayers(ctx context.Context, repo *remote.Repository, tag string) ([
 	return m.Layers, nil
 }
 
-func (t *Transport) pushRepodata(ctx context.Context, chURL, channel, subdir string, rd repodata) error {
+// pushRepodata pushes rd's layers and, when :latest is still the manifest
+// rd was read from, tags it; tagged is false when another publisher moved
+// the tag meanwhile.
+func (t *Transport) pushRepodata(ctx context.Context, chURL, channel, subdir string, rd repodata) (tagged bool, err error) {
 	data, err := indexer.MarshalRepodata(rd.Repodata)
 	if err != nil {
-		return fmt.Errorf("%s/repodata.json: %w", subdir, err)
+		return false, fmt.Errorf("%s/repodata.json: %w", subdir, err)
 	}
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedBetterCompression))
 	if err != nil {
-		return err
+		return false, err
 	}
 	zst := enc.EncodeAll(data, nil)
 	enc.Close()
 	repo, err := t.Repository(chURL, channel+"/"+subdir+"/repodata.json")
 	if err != nil {
-		return err
+		return false, err
 	}
 	plain := content.NewDescriptorFromBytes(MediaTypeRepodata, data)
 	plain.Annotations = map[string]string{ocispec.AnnotationTitle: "repodata.json"}
 	zd := content.NewDescriptorFromBytes(MediaTypeRepodataZst, zst)
 	zd.Annotations = map[string]string{ocispec.AnnotationTitle: "repodata.json.zst"}
 	if err := pushBytes(ctx, repo, plain, data); err != nil {
-		return fmt.Errorf("%s/repodata.json: %w", subdir, err)
+		return false, fmt.Errorf("%s/repodata.json: %w", subdir, err)
 	}
 	if err := pushBytes(ctx, repo, zd, zst); err != nil {
-		return fmt.Errorf("%s/repodata.json.zst: %w", subdir, err)
+		return false, fmt.Errorf("%s/repodata.json.zst: %w", subdir, err)
+	}
+	if t.beforeTag != nil {
+		t.beforeTag(subdir)
+	}
+	cur, err := latestDigest(ctx, repo)
+	if err != nil {
+		return false, fmt.Errorf("%s/repodata.json: %w", subdir, err)
+	}
+	if cur != rd.digest {
+		return false, nil
 	}
 	if err := t.pushManifest(ctx, repo, RepodataTag, time.Now().UTC().Format(time.RFC3339), plain, zd); err != nil {
-		return fmt.Errorf("%s/repodata.json: %w", subdir, err)
+		return false, fmt.Errorf("%s/repodata.json: %w", subdir, err)
 	}
-	return nil
+	return true, nil
 }
 
 func (t *Transport) pushManifest(ctx context.Context, repo *remote.Repository, tag, createdAt string, layers ...ocispec.Descriptor) error {

@@ -3,11 +3,13 @@ package oci
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -134,5 +136,80 @@ func TestPublishLayout(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusPartialContent || string(body) != string(d1[10:]) {
 		t.Errorf("ranged GET: %s, %d bytes (want 206 and %d)", resp.Status, len(body), len(d1)-10)
+	}
+}
+
+// TestPublishConcurrentMerge: two publishers of one subdir keep both
+// packages. The hook makes the race certain: while the first has its
+// repodata layers pushed and is about to tag, the second publishes in
+// full; the first then sees :latest moved, merges into the newer
+// repodata and tags that. Then both publish at once, many times over.
+func TestPublishConcurrentMerge(t *testing.T) {
+	reg := testregistry.Start(t, "", "")
+	chURL := "oci://" + reg.Host + "/team/race"
+	dir := t.TempDir()
+	archive := func(name string) (string, string) {
+		fn, data, _ := tinyPackage(t, name, "1.0", "h0_0", "linux-64")
+		p := filepath.Join(dir, fn)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p, fn
+	}
+	records := func(tr *Transport) map[string]bool {
+		rd, err := tr.readRepodata(context.Background(), chURL, reg.Host, "team/race", "linux-64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for fn := range rd.PackagesConda {
+			out[fn] = true
+		}
+		return out
+	}
+	pa, fa := archive("alpha")
+	pb, fb := archive("beta")
+
+	second := &Transport{Retry: fastRetry()}
+	first := &Transport{Retry: fastRetry()}
+	raced := false
+	first.beforeTag = func(string) {
+		if raced {
+			return
+		}
+		raced = true
+		if _, err := second.Publish(context.Background(), PublishOptions{Channel: chURL, Archives: []string{pb}}); err != nil {
+			t.Errorf("second publisher: %v", err)
+		}
+	}
+	if _, err := first.Publish(context.Background(), PublishOptions{Channel: chURL, Archives: []string{pa}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := records(second); !raced || !got[fa] || !got[fb] {
+		t.Fatalf("after the race the repodata holds %v, want %s and %s", got, fa, fb)
+	}
+
+	// Both at once, for real: every package of every round stays.
+	var want []string
+	for round := range 4 {
+		var wg sync.WaitGroup
+		for i := range 2 {
+			p, fn := archive(fmt.Sprintf("pkg%d%d", round, i))
+			want = append(want, fn)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := (&Transport{Retry: fastRetry()}).Publish(context.Background(), PublishOptions{Channel: chURL, Archives: []string{p}}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	got := records(second)
+	for _, fn := range want {
+		if !got[fn] {
+			t.Errorf("%s was lost from the repodata (%d records)", fn, len(got))
+		}
 	}
 }

@@ -70,6 +70,10 @@ type Transport struct {
 	// UserAgent is sent with registry requests when set.
 	UserAgent string
 
+	// beforeTag, when set (tests), runs between pushing a subdir's
+	// repodata layers and tagging them.
+	beforeTag func(subdir string)
+
 	once   sync.Once
 	client *http.Client
 	store  credentials.Store
