@@ -259,7 +259,11 @@ func (t *Transport) publishSubdir(ctx context.Context, opts PublishOptions, host
 		if tagged {
 			// A publisher that checked the tag just before ours moved it
 			// tags within a manifest PUT of ours: read back after that.
-			if err := sleep(ctx, settleTime+time.Duration(mrand.Int64N(int64(settleTime)))); err != nil {
+			settle := t.settle
+			if settle == 0 {
+				settle = settleTime
+			}
+			if err := sleep(ctx, settle+time.Duration(mrand.Int64N(int64(settle)))); err != nil {
 				return err
 			}
 			back, err := t.readRepodata(ctx, opts.Channel, host, channel, sd)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
@@ -199,7 +200,9 @@ func TestPublishConcurrentMerge(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := (&Transport{Retry: fastRetry()}).Publish(context.Background(), PublishOptions{Channel: chURL, Archives: []string{p}}); err != nil {
+				// A generous settle: under -race on a busy machine a
+				// manifest PUT can take longer than the default.
+				if _, err := (&Transport{Retry: fastRetry(), settle: time.Second}).Publish(context.Background(), PublishOptions{Channel: chURL, Archives: []string{p}}); err != nil {
 					t.Error(err)
 				}
 			}()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -73,6 +74,8 @@ type Transport struct {
 	// beforeTag, when set (tests), runs between pushing a subdir's
 	// repodata layers and tagging them.
 	beforeTag func(subdir string)
+	// settle, when set (tests on a loaded machine), replaces settleTime.
+	settle time.Duration
 
 	once   sync.Once
 	client *http.Client
