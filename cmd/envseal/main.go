@@ -80,7 +80,8 @@ func (e *silentError) ExitCode() int { return e.code }
 // of their own ("KEY=value" entries, as os.Environ gives).
 func run(ctx context.Context, args []string, io streams, environ []string) int {
 	app := newApp(io, environ, args)
-	err := app.RunContext(ctx, args)
+	// Flags may follow arguments, as in conda; run's child keeps its own.
+	err := app.RunContext(ctx, cmdutil.Intersperse(app, args, func(c *cli.Command) bool { return c.Name == "run" }))
 	if err == nil {
 		return exitOK
 	}
