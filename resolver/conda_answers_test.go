@@ -346,6 +346,21 @@ func loadConda2018(tb testing.TB, channels []string) *channel.Index {
 	return ix
 }
 
+// setDiff returns what only got holds and what only want holds.
+func setDiff(got, want []string) (extra, missing []string) {
+	for _, g := range got {
+		if !slices.Contains(want, g) {
+			extra = append(extra, g)
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			missing = append(missing, w)
+		}
+	}
+	return extra, missing
+}
+
 func distStrings(sol *resolver.Solution) []string {
 	var out []string
 	for _, r := range sol.Records {
@@ -369,17 +384,7 @@ func TestCondaAnswers(t *testing.T) {
 			want := slices.Clone(c.want)
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
-				var extra, missing []string
-				for _, g := range got {
-					if !slices.Contains(want, g) {
-						extra = append(extra, g)
-					}
-				}
-				for _, w := range want {
-					if !slices.Contains(got, w) {
-						missing = append(missing, w)
-					}
-				}
+				extra, missing := setDiff(got, want)
 				t.Errorf("answer differs from conda's %s\n  envseal only: %v\n  conda only:   %v", c.from, extra, missing)
 			}
 		})

@@ -131,17 +131,7 @@ func TestRFamilyCondaAnswer(t *testing.T) {
 		t.Fatalf("answer file holds %d records", len(want))
 	}
 	if !slices.Equal(got, want) {
-		var extra, missing []string
-		for _, g := range got {
-			if !slices.Contains(want, g) {
-				extra = append(extra, g)
-			}
-		}
-		for _, w := range want {
-			if !slices.Contains(got, w) {
-				missing = append(missing, w)
-			}
-		}
+		extra, missing := setDiff(got, want)
 		t.Errorf("answer differs from conda's\n  envseal only: %v\n  conda only:   %v", extra, missing)
 	}
 }
