@@ -104,10 +104,16 @@ func completeTree(cmds []*cli.Command) []*complete.Command {
 func completeFlags(flags []cli.Flag) []complete.Flag {
 	out := make([]complete.Flag, 0, len(flags))
 	for _, f := range flags {
-		tv, _ := f.(interface{ TakesValue() bool })
-		out = append(out, complete.Flag{Names: f.Names(), TakesValue: tv != nil && tv.TakesValue()})
+		out = append(out, complete.Flag{Names: f.Names(), TakesValue: valueFlag(f)})
 	}
 	return out
+}
+
+// valueFlag reports whether f takes a value (--name VALUE), as opposed to
+// a boolean flag.
+func valueFlag(f cli.Flag) bool {
+	tv, ok := f.(interface{ TakesValue() bool })
+	return ok && tv.TakesValue()
 }
 
 // Terminal reports whether w is a terminal (a person reads it).

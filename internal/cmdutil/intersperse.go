@@ -98,8 +98,7 @@ func takesValue(cmd *cli.Command, arg string) bool {
 	for _, f := range cmd.Flags {
 		for _, n := range f.Names() {
 			if n == name {
-				tv, ok := f.(interface{ TakesValue() bool })
-				return ok && tv.TakesValue()
+				return valueFlag(f)
 			}
 		}
 	}
